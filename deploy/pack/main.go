@@ -1,0 +1,120 @@
+// Command pack writes a deployment zip: executables with their executable bit, other files, and
+// optionally a policy (checked first) as policy.yaml with the list files it names beside it.
+// It needs no zip program, so `make package` works on a machine without one.
+//
+//	go run ./deploy/pack -o dist/scf.zip -x main=dist/scf/main -policy deploy/policy.example.yaml
+package main
+
+import (
+	"archive/zip"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/subgate/subgate/pkg/policy"
+)
+
+// entry is one file of the zip: its name in the zip, where to read it, and its mode.
+type entry struct {
+	name, src string
+	mode      fs.FileMode
+}
+
+type entries struct {
+	list *[]entry
+	mode fs.FileMode
+}
+
+func (e entries) String() string { return "" }
+
+func (e entries) Set(v string) error {
+	name, src, ok := strings.Cut(v, "=")
+	if !ok || name == "" || src == "" {
+		return fmt.Errorf("want NAME=PATH, not %q", v)
+	}
+	*e.list = append(*e.list, entry{name: name, src: src, mode: e.mode})
+	return nil
+}
+
+func main() {
+	var files []entry
+	out := flag.String("o", "", "the zip to write")
+	policyFile := flag.String("policy", "", "a policy file to check and add as policy.yaml, with its list files")
+	flag.Var(entries{&files, 0o755}, "x", "NAME=PATH: an executable to add (repeatable)")
+	flag.Var(entries{&files, 0o644}, "f", "NAME=PATH: a file to add (repeatable)")
+	flag.Parse()
+	if *out == "" {
+		fail(errors.New("-o is required"))
+	}
+	if *policyFile != "" {
+		withPolicy, err := policyEntries(*policyFile)
+		if err != nil {
+			fail(err)
+		}
+		files = append(files, withPolicy...)
+	}
+	if err := write(*out, files); err != nil {
+		fail(err)
+	}
+}
+
+// policyEntries checks the policy by loading it, then lists it and its list files for the zip,
+// at the same places relative to each other, so SUBGATE_POLICY_FILE=policy.yaml finds them.
+func policyEntries(file string) ([]entry, error) {
+	p, err := policy.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	list := []entry{{name: "policy.yaml", src: file, mode: 0o644}}
+	for _, f := range p.Files() {
+		name := path.Clean(filepath.ToSlash(f))
+		if filepath.IsAbs(f) || name == ".." || strings.HasPrefix(name, "../") {
+			return nil, fmt.Errorf("policy %s: list file %s must be in the policy's folder or below it to be packaged", file, f)
+		}
+		list = append(list, entry{name: name, src: filepath.Join(filepath.Dir(file), f), mode: 0o644})
+	}
+	return list, nil
+}
+
+func write(out string, files []entry) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(f)
+	for _, e := range files {
+		data, err := os.ReadFile(e.src)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		h.SetMode(e.mode)
+		w, err := zw.CreateHeader(h)
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", e.name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "pack:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,136 @@
+package gate
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/subgate/subgate/pkg/webhook"
+)
+
+// outcome is a decided request: the answer, its status, and what the log line says.
+type outcome struct {
+	status int
+	answer webhook.Answer
+	reason string // why a request failed or was rejected, for the log
+
+	command     string
+	sdkAppID    string
+	channel     string
+	operator    string
+	subscribers int
+}
+
+func fault(status int, info string) outcome {
+	return outcome{status: status, answer: webhook.Failure(info), reason: info}
+}
+
+func (g *Gate) brokenOutcome() outcome {
+	return fault(http.StatusInternalServerError, "subgate is not configured correctly: "+g.broken.Error())
+}
+
+// check runs the checks in their documented order; the first failure answers.
+func (g *Gate) check(r Request) outcome {
+	if g.broken != nil {
+		return g.brokenOutcome()
+	}
+	if r.Method != http.MethodPost {
+		return fault(http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed: Chat sends webhooks with POST", quoteShort(r.Method)))
+	}
+	appID, ok := webhook.Single(r.Query, webhook.ParamSdkAppid)
+	switch {
+	case !ok:
+		return fault(http.StatusForbidden, "SdkAppid is given more than once with different values")
+	case appID == "":
+		return fault(http.StatusForbidden, "SdkAppid is missing from the query string")
+	case appID != g.sdkAppID:
+		o := fault(http.StatusForbidden, fmt.Sprintf("SdkAppid %s does not match this deployment", quoteShort(appID)))
+		o.sdkAppID = appID
+		return o
+	}
+	command, commandOK := webhook.Single(r.Query, webhook.ParamCallbackCommand)
+	o := g.checkSigned(r)
+	o.sdkAppID, o.command = appID, command
+	if o.status != 0 {
+		return o
+	}
+	if len(r.Body) > MaxBodyBytes {
+		return o.fail(http.StatusRequestEntityTooLarge, "body is over 1 MiB")
+	}
+	switch {
+	case !commandOK:
+		return o.fail(http.StatusBadRequest, "CallbackCommand is given more than once with different values")
+	case command == "":
+		return o.fail(http.StatusBadRequest, "CallbackCommand is missing from the query string")
+	case command != webhook.CommandBeforeAddSubscriber:
+		// The app's other webhooks arrive at the same URL: let them go on.
+		o.status, o.answer = http.StatusOK, webhook.Proceed(nil)
+		return o
+	}
+	d := g.decideBody(r.Body, command)
+	d.sdkAppID = appID
+	return d
+}
+
+func (g *Gate) checkSigned(r Request) outcome {
+	if g.verifier == nil {
+		return outcome{}
+	}
+	if err := g.verifier.Verify(r.Query); err != nil {
+		return fault(http.StatusUnauthorized, err.Error())
+	}
+	return outcome{}
+}
+
+// decideBody parses a CallbackBeforeAddSubscriber body and applies the policy. queryCommand is the
+// query's CallbackCommand, "" for a direct invocation.
+func (g *Gate) decideBody(body []byte, queryCommand string) outcome {
+	o := outcome{command: queryCommand}
+	req, err := webhook.ParseAddSubscriber(body)
+	if err != nil {
+		return o.fail(http.StatusBadRequest, err.Error())
+	}
+	o.channel, o.operator, o.subscribers = req.Channel, req.Operator, len(req.Subscribers)
+	switch {
+	case queryCommand != "" && req.CallbackCommand != "" && req.CallbackCommand != queryCommand:
+		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(req.CallbackCommand)))
+	case queryCommand == "" && req.CallbackCommand == "":
+		return o.fail(http.StatusBadRequest, "CallbackCommand is missing from the body")
+	case queryCommand == "" && req.CallbackCommand != webhook.CommandBeforeAddSubscriber:
+		o.command = req.CallbackCommand
+		o.status, o.answer = http.StatusOK, webhook.Proceed(nil)
+		return o
+	}
+	o.command = webhook.CommandBeforeAddSubscriber
+	d := g.policy.Decide(req.Channel, req.Operator, req.Subscribers)
+	o.status = http.StatusOK
+	if d.Rejected {
+		o.answer, o.reason = webhook.Reject(d.Reason), d.Reason
+	} else {
+		o.answer = webhook.Proceed(d.Refused)
+	}
+	return o
+}
+
+func (o outcome) fail(status int, info string) outcome {
+	o.status, o.answer, o.reason = status, webhook.Failure(info), info
+	return o
+}
+
+// quoteShort shows a client-supplied value in a message: bare when it is a plain word, quoted
+// otherwise, and cut to a readable length.
+func quoteShort(s string) string {
+	const max = 64
+	cut := ""
+	if len(s) > max {
+		s, cut = s[:max], "..."
+	}
+	plain := s != ""
+	for _, c := range []byte(s) {
+		plain = plain && (c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '.' || c == '_' || c == '-')
+	}
+	if plain {
+		return s + cut
+	}
+	return strconv.Quote(s) + cut
+}

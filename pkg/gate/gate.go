@@ -1,0 +1,153 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/webhook"
+)
+
+// MaxBodyBytes is the largest body subgate reads, after any base64 decoding.
+const MaxBodyBytes = 1 << 20
+
+// ContentType is the Content-Type of every answer.
+const ContentType = "application/json; charset=utf-8"
+
+// Request is an HTTP-shaped webhook request, translated from whatever event the platform delivered.
+type Request struct {
+	Method string
+	Query  url.Values
+	Header http.Header
+	// Body is the request body, base64-decoded if the platform encoded it. A body longer than
+	// MaxBodyBytes is answered 413; an entrypoint may cut it to MaxBodyBytes+1 bytes.
+	Body []byte
+	// RequestID is the platform's ID for this invocation or request, for the log line.
+	RequestID string
+}
+
+// Response is an HTTP-shaped answer for the entrypoint to translate back.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+// Gate decides webhook requests by one configuration and policy. It is safe for concurrent use.
+type Gate struct {
+	cfg      config.Config
+	sdkAppID string
+	verifier *webhook.Verifier // nil when no token is configured
+	policy   *policy.Policy
+	log      *slog.Logger
+	broken   error // set when the configuration could not be loaded
+}
+
+// New returns a Gate for a loaded configuration and policy, logging to logger.
+func New(cfg config.Config, p *policy.Policy, logger *slog.Logger) *Gate {
+	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, policy: p, log: logger}
+	if cfg.Token != "" {
+		g.verifier = &webhook.Verifier{Token: cfg.Token, MaxSkew: cfg.MaxSkew}
+	}
+	return g
+}
+
+// Broken returns a Gate that answers every request with a 500 FAIL naming err, for entrypoints
+// that must keep running (and say why they cannot decide) when their configuration is wrong.
+func Broken(err error, logger *slog.Logger) *Gate {
+	return &Gate{broken: err, log: logger}
+}
+
+// FromEnv reads the configuration through getenv, loads the policy, and returns a Gate logging JSON
+// lines to w. When either fails, the error is logged once and the returned Gate is Broken.
+func FromEnv(getenv func(string) string, w io.Writer) *Gate {
+	cfg, err := config.FromEnv(getenv)
+	logger := NewLogger(w, cfg.LogLevel)
+	if err == nil {
+		var p *policy.Policy
+		if p, err = cfg.LoadPolicy(); err == nil {
+			return New(cfg, p, logger)
+		}
+	}
+	logger.Error("subgate cannot start: fix the configuration", "error", err.Error())
+	return Broken(err, logger)
+}
+
+// NewLogger returns the JSON logger subgate writes its lines with.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// Err is the configuration error of a Broken gate, nil otherwise.
+func (g *Gate) Err() error { return g.broken }
+
+// Config is the configuration the gate was built with (zero for a Broken gate).
+func (g *Gate) Config() config.Config { return g.cfg }
+
+// Logger is the logger the gate writes its lines with.
+func (g *Gate) Logger() *slog.Logger { return g.log }
+
+// WithClock makes the gate read the time from now, for tests of the signature window.
+func (g *Gate) WithClock(now func() time.Time) *Gate {
+	if g.verifier != nil {
+		v := *g.verifier
+		v.Now = now
+		g.verifier = &v
+	}
+	return g
+}
+
+// Serve answers one webhook request. It never panics: an internal fault answers 500.
+func (g *Gate) Serve(ctx context.Context, r Request) (resp Response) {
+	start := time.Now()
+	var o outcome
+	defer func() {
+		if p := recover(); p != nil {
+			g.log.Error("internal fault", "request_id", r.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			o = fault(http.StatusInternalServerError, "internal error in subgate; see its log")
+		}
+		resp = Response{StatusCode: o.status, Header: answerHeader(), Body: o.answer.Encode()}
+		g.logOutcome(ctx, r.RequestID, o, time.Since(start))
+	}()
+	o = g.check(r)
+	return resp
+}
+
+// ServeDirect answers a webhook body delivered without an HTTP envelope: a test event pasted into
+// a cloud console. Only principals allowed to invoke the function can send one, so there is no
+// SdkAppid or signature to check; the body is parsed and the policy applied as for a request.
+func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) (answer []byte) {
+	start := time.Now()
+	var o outcome
+	defer func() {
+		if p := recover(); p != nil {
+			g.log.Error("internal fault", "request_id", requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			o = fault(http.StatusInternalServerError, "internal error in subgate; see its log")
+		}
+		answer = o.answer.Encode()
+		g.logOutcome(ctx, requestID, o, time.Since(start))
+	}()
+	if g.broken != nil {
+		o = g.brokenOutcome()
+		return answer
+	}
+	o = g.decideBody(body, "")
+	return answer
+}
+
+// Unrecognised is the answer to an invocation whose event subgate cannot read.
+func Unrecognised(what string) []byte {
+	return webhook.Failure("event not recognised: " + what +
+		"; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body").Encode()
+}
+
+func answerHeader() http.Header {
+	return http.Header{"Content-Type": {ContentType}}
+}

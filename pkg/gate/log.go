@@ -1,0 +1,34 @@
+package gate
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// logOutcome writes the one line a request gets: info when it was decided, warn when it failed.
+func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took time.Duration) {
+	level, msg := slog.LevelInfo, "decided"
+	if o.answer.ActionStatus != "OK" {
+		level, msg = slog.LevelWarn, "failed"
+	}
+	if !g.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", requestID),
+		slog.String("command", o.command),
+		slog.String("sdkappid", o.sdkAppID),
+		slog.String("official_account", o.channel),
+		slog.String("operator_account", o.operator),
+		slog.Int("subscribers", o.subscribers),
+		slog.Int("refused", len(o.answer.Refused)),
+		slog.Int("error_code", o.answer.ErrorCode),
+		slog.Int("status", o.status),
+		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+	}
+	if o.reason != "" {
+		attrs = append(attrs, slog.String("reason", o.reason))
+	}
+	g.log.LogAttrs(ctx, level, msg, attrs...)
+}

@@ -1,0 +1,48 @@
+package policy
+
+// IDSet is a list of user IDs and glob patterns. Exact IDs sit in a hash set, so a list of any
+// length costs one lookup per subscriber; patterns are tried one by one after that.
+type IDSet struct {
+	exact    map[string]struct{}
+	patterns []string
+}
+
+func newIDSet(entries []string) *IDSet {
+	s := &IDSet{exact: make(map[string]struct{}, len(entries))}
+	s.add(entries...)
+	return s
+}
+
+func (s *IDSet) add(entries ...string) {
+	for _, e := range entries {
+		if isPattern(e) {
+			s.patterns = append(s.patterns, e)
+		} else {
+			s.exact[e] = struct{}{}
+		}
+	}
+}
+
+// Len is the number of entries, exact and patterns.
+func (s *IDSet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.exact) + len(s.patterns)
+}
+
+// Match reports whether id is in the set or matches one of its patterns. A nil set matches nothing.
+func (s *IDSet) Match(id string) bool {
+	if s == nil {
+		return false
+	}
+	if _, ok := s.exact[id]; ok {
+		return true
+	}
+	for _, p := range s.patterns {
+		if matchGlob(p, id) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,165 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"unicode/utf8"
+)
+
+// Query parameter names that Chat puts on every webhook URL.
+const (
+	ParamSdkAppid        = "SdkAppid"
+	ParamCallbackCommand = "CallbackCommand"
+	ParamSign            = "Sign"
+	ParamRequestTime     = "RequestTime"
+)
+
+// CommandBeforeAddSubscriber is the command subgate answers: "Before Official Channel Is Subscribed".
+const CommandBeforeAddSubscriber = "OfficialAccount.CallbackBeforeAddSubscriber"
+
+// ActionStatus values of an Answer.
+const (
+	StatusOK   = "OK"
+	StatusFail = "FAIL"
+)
+
+// ErrorCode values of an Answer: go on (refusing only the listed users), or reject the whole request.
+const (
+	CodeProceed = 0
+	CodeReject  = 1
+)
+
+// Answer is the JSON object every webhook answer carries.
+type Answer struct {
+	ActionStatus string   `json:"ActionStatus"`
+	ErrorCode    int      `json:"ErrorCode"`
+	ErrorInfo    string   `json:"ErrorInfo"`
+	Refused      []string `json:"RefusedSubscribers_Account,omitempty"`
+}
+
+// Proceed is the answer that lets the request go on, refusing the listed subscribers (if any).
+func Proceed(refused []string) Answer {
+	return Answer{ActionStatus: StatusOK, ErrorCode: CodeProceed, Refused: refused}
+}
+
+// Reject is the answer that rejects the whole request for a policy reason.
+func Reject(reason string) Answer {
+	return Answer{ActionStatus: StatusOK, ErrorCode: CodeReject, ErrorInfo: reason}
+}
+
+// Failure is the answer to a request that could not be processed.
+func Failure(info string) Answer {
+	return Answer{ActionStatus: StatusFail, ErrorCode: CodeReject, ErrorInfo: info}
+}
+
+// Encode returns the answer as compact JSON, fields in the documented order.
+func (a Answer) Encode() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	// An Answer holds only strings and ints: encoding cannot fail.
+	_ = enc.Encode(a)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// AddSubscriber is the body of OfficialAccount.CallbackBeforeAddSubscriber.
+type AddSubscriber struct {
+	CallbackCommand string
+	// Channel is Official_Account: the Official Channel being subscribed to.
+	Channel string
+	// Operator is Operator_Account: who asked (the user, or the app admin through the REST API).
+	Operator string
+	// Subscribers are the Subscriber_Account values, in request order; an entry without one is "".
+	Subscribers []string
+}
+
+// ErrBadBody is wrapped by every error ParseAddSubscriber returns.
+var ErrBadBody = errors.New("bad request body")
+
+// ParseAddSubscriber decodes and checks the body of a CallbackBeforeAddSubscriber request.
+// The body must be one JSON object in valid UTF-8 with a string Official_Account and an array
+// SubscribeAccountList of objects; optional fields, when present, must have their documented types.
+func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
+	if !utf8.Valid(body) {
+		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrBadBody)
+	}
+	var raw struct {
+		CallbackCommand      *string          `json:"CallbackCommand"`
+		OfficialAccount      *string          `json:"Official_Account"`
+		OperatorAccount      *string          `json:"Operator_Account"`
+		SubscribeAccountList *[]*subscriberIn `json:"SubscribeAccountList"`
+		EventTime            *json.Number     `json:"EventTime"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(err))
+	}
+	if dec.InputOffset() < int64(len(bytes.TrimRight(body, " \t\r\n"))) {
+		return nil, fmt.Errorf("%w: body has more after its JSON object", ErrBadBody)
+	}
+	if raw.OfficialAccount == nil {
+		return nil, fmt.Errorf("%w: Official_Account is missing", ErrBadBody)
+	}
+	if raw.SubscribeAccountList == nil || *raw.SubscribeAccountList == nil {
+		return nil, fmt.Errorf("%w: SubscribeAccountList is missing", ErrBadBody)
+	}
+	req := &AddSubscriber{Channel: *raw.OfficialAccount}
+	if raw.CallbackCommand != nil {
+		req.CallbackCommand = *raw.CallbackCommand
+	}
+	if raw.OperatorAccount != nil {
+		req.Operator = *raw.OperatorAccount
+	}
+	list := *raw.SubscribeAccountList
+	req.Subscribers = make([]string, len(list))
+	for i, s := range list {
+		if s == nil {
+			return nil, fmt.Errorf("%w: SubscribeAccountList[%d] is null, not an object", ErrBadBody, i)
+		}
+		if s.Account != nil {
+			req.Subscribers[i] = *s.Account
+		}
+	}
+	return req, nil
+}
+
+type subscriberIn struct {
+	Account *string `json:"Subscriber_Account"`
+}
+
+// describeJSONError turns encoding/json's errors into a sentence about the webhook body.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return "body is not a JSON object"
+		}
+		return fmt.Sprintf("%s must be %s, not a JSON %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Sprintf("body is not valid JSON (at byte %d: %s)", syntaxErr.Offset, syntaxErr.Error())
+	}
+	if errors.Is(err, io.EOF) {
+		return "body is empty"
+	}
+	return "body is not valid JSON: " + err.Error()
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct, reflect.Pointer:
+		return "an object"
+	default:
+		return "a number"
+	}
+}
