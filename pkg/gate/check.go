@@ -82,26 +82,18 @@ func (g *Gate) checkSigned(r Request) outcome {
 	return outcome{}
 }
 
-// decideBody parses a CallbackBeforeAddSubscriber body and applies the policy. queryCommand is the
-// query's CallbackCommand, "" for a direct invocation.
-func (g *Gate) decideBody(body []byte, queryCommand string) outcome {
-	o := outcome{command: queryCommand}
+// decideBody parses a CallbackBeforeAddSubscriber body and applies the policy. command is the
+// CallbackCommand the request came with.
+func (g *Gate) decideBody(body []byte, command string) outcome {
+	o := outcome{command: command}
 	req, err := webhook.ParseAddSubscriber(body)
 	if err != nil {
 		return o.fail(http.StatusBadRequest, err.Error())
 	}
 	o.channel, o.operator, o.subscribers = req.Channel, req.Operator, len(req.Subscribers)
-	switch {
-	case queryCommand != "" && req.CallbackCommand != "" && req.CallbackCommand != queryCommand:
+	if req.CallbackCommand != "" && req.CallbackCommand != command {
 		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(req.CallbackCommand)))
-	case queryCommand == "" && req.CallbackCommand == "":
-		return o.fail(http.StatusBadRequest, "CallbackCommand is missing from the body")
-	case queryCommand == "" && req.CallbackCommand != webhook.CommandBeforeAddSubscriber:
-		o.command = req.CallbackCommand
-		o.status, o.answer = http.StatusOK, webhook.Proceed(nil)
-		return o
 	}
-	o.command = webhook.CommandBeforeAddSubscriber
 	d := g.policy.Decide(req.Channel, req.Operator, req.Subscribers)
 	o.status = http.StatusOK
 	if d.Rejected {

@@ -138,7 +138,17 @@ func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) (
 		o = g.brokenOutcome()
 		return answer
 	}
-	o = g.decideBody(body, "")
+	command, err := webhook.Command(body)
+	switch {
+	case err != nil:
+		o = fault(http.StatusBadRequest, err.Error())
+	case command == "":
+		o = fault(http.StatusBadRequest, "CallbackCommand is missing from the body")
+	case command != webhook.CommandBeforeAddSubscriber:
+		o = outcome{command: command, status: http.StatusOK, answer: webhook.Proceed(nil)}
+	default:
+		o = g.decideBody(body, command)
+	}
 	return answer
 }
 

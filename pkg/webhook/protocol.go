@@ -92,10 +92,9 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 		OfficialAccount      *string          `json:"Official_Account"`
 		OperatorAccount      *string          `json:"Operator_Account"`
 		SubscribeAccountList *[]*subscriberIn `json:"SubscribeAccountList"`
-		EventTime            *json.Number     `json:"EventTime"`
+		EventTime            *float64         `json:"EventTime"` // read only to check its type
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(err))
 	}
@@ -128,6 +127,21 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 	return req, nil
 }
 
+// Command reads only the CallbackCommand of a webhook body ("" when absent), for a body that arrives
+// without the query string that normally names it.
+func Command(body []byte) (string, error) {
+	var raw struct {
+		CallbackCommand *string `json:"CallbackCommand"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return "", fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(err))
+	}
+	if raw.CallbackCommand == nil {
+		return "", nil
+	}
+	return *raw.CallbackCommand, nil
+}
+
 type subscriberIn struct {
 	Account *string `json:"Subscriber_Account"`
 }
@@ -147,6 +161,9 @@ func describeJSONError(err error) string {
 	}
 	if errors.Is(err, io.EOF) {
 		return "body is empty"
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "body is not valid JSON: it ends inside its object"
 	}
 	return "body is not valid JSON: " + err.Error()
 }

@@ -1,0 +1,358 @@
+package gate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/webhook"
+)
+
+const (
+	appID = "1400000001"
+	token = "test-token-not-a-secret"
+)
+
+// now is the injected clock of signed tests.
+var now = time.Unix(1700000000, 0)
+
+func sample(t *testing.T) []byte {
+	t.Helper()
+	body, err := os.ReadFile("testdata/sample-request.json")
+	require.NoError(t, err)
+	return body
+}
+
+func testPolicy(t *testing.T, text string) *policy.Policy {
+	t.Helper()
+	p, err := policy.Parse([]byte(text), "test", "testdata")
+	require.NoError(t, err)
+	return p
+}
+
+// newGate returns a gate on the example's rules, with a token when signed, logging to logs.
+func newGate(t *testing.T, signed bool, logs *bytes.Buffer) *Gate {
+	t.Helper()
+	cfg := config.Config{SdkAppID: appID, MaxSkew: webhook.DefaultMaxSkew}
+	if signed {
+		cfg.Token = token
+	}
+	p := testPolicy(t, `
+deny: ["jared"]
+max_subscribers: 3
+channels:
+  "@TOA#_closed":
+    closed: true
+    reason: "not accepting subscribers"
+`)
+	return New(cfg, p, NewLogger(logs, slog.LevelDebug)).WithClock(func() time.Time { return now })
+}
+
+// query builds a webhook query string; pairs are extra key, value pairs (repeats allowed).
+func query(command string, pairs ...string) url.Values {
+	q := url.Values{"SdkAppid": {appID}, "contenttype": {"json"}, "ClientIP": {"127.0.0.1"}, "OptPlatform": {"RESTAPI"}}
+	if command != "" {
+		q.Set("CallbackCommand", command)
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		q.Add(pairs[i], pairs[i+1])
+	}
+	return q
+}
+
+func signedQuery(requestTime time.Time) url.Values {
+	rt := strconv.FormatInt(requestTime.Unix(), 10)
+	return query(webhook.CommandBeforeAddSubscriber, "Sign", webhook.Sign(token, rt), "RequestTime", rt)
+}
+
+func body(subscribers ...string) []byte {
+	list := make([]map[string]string, len(subscribers))
+	for i, s := range subscribers {
+		list[i] = map[string]string{"Subscriber_Account": s}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"CallbackCommand": webhook.CommandBeforeAddSubscriber, "Official_Account": "@TOA#_news",
+		"Operator_Account": "107867", "SubscribeAccountList": list, "EventTime": 1670574414123,
+	})
+	return b
+}
+
+func TestServe(t *testing.T) {
+	add := webhook.CommandBeforeAddSubscriber
+	tests := []struct {
+		name   string
+		signed bool
+		req    Request
+		status int
+		want   string
+	}{
+		// The HTTP semantics table, row by row, in its order.
+		{name: "MethodGet", req: Request{Method: "GET", Query: query(add)},
+			status: 405, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"method GET is not allowed: Chat sends webhooks with POST"}`},
+		{name: "MethodBeforeAppID", req: Request{Method: "PUT", Query: url.Values{}},
+			status: 405, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"method PUT is not allowed: Chat sends webhooks with POST"}`},
+		{name: "AppIDMissing", req: Request{Method: "POST", Query: url.Values{"CallbackCommand": {add}}, Body: body("a")},
+			status: 403, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid is missing from the query string"}`},
+		{name: "AppIDRepeatedDifferent", req: Request{Method: "POST", Query: query(add, "SdkAppid", "x"), Body: body("a")},
+			status: 403, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid is given more than once with different values"}`},
+		{name: "AppIDOther", req: Request{Method: "POST", Query: url.Values{"SdkAppid": {"1400000002"}, "CallbackCommand": {add}}, Body: body("a")},
+			status: 403, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid 1400000002 does not match this deployment"}`},
+		{name: "AppIDOddCharactersQuoted", req: Request{Method: "POST", Query: url.Values{"SdkAppid": {"14 00"}}},
+			status: 403, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid \"14 00\" does not match this deployment"}`},
+		{name: "AppIDRepeatedSame", req: Request{Method: "POST", Query: query(add, "SdkAppid", appID), Body: body("a")},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`},
+		{name: "SignMissing", signed: true, req: Request{Method: "POST", Query: query(add), Body: body("a")},
+			status: 401, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"request is not authenticated: Sign or RequestTime is missing (a webhook token is configured)"}`},
+		{name: "SignWrong", signed: true, req: Request{Method: "POST", Query: query(add, "Sign", webhook.Sign("other", "1700000000"), "RequestTime", "1700000000"), Body: body("a")},
+			status: 401, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"request is not authenticated: Sign does not match (check the token set in the Chat console)"}`},
+		{name: "SignStale", signed: true, req: Request{Method: "POST", Query: signedQuery(now.Add(-61 * time.Second)), Body: body("a")},
+			status: 401, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"request is not authenticated: RequestTime is outside the allowed clock skew"}`},
+		{name: "SignedBeforeSize", signed: true, req: Request{Method: "POST", Query: query(add), Body: make([]byte, MaxBodyBytes+1)},
+			status: 401, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"request is not authenticated: Sign or RequestTime is missing (a webhook token is configured)"}`},
+		{name: "SignedFresh", signed: true, req: Request{Method: "POST", Query: signedQuery(now.Add(59 * time.Second)), Body: body("jared", "leckie")},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`},
+		{name: "BodyTooLarge", req: Request{Method: "POST", Query: query(add), Body: make([]byte, MaxBodyBytes+1)},
+			status: 413, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"body is over 1 MiB"}`},
+		{name: "BodyTooLargeBeforeCommand", req: Request{Method: "POST", Query: query("Group.CallbackBeforeSendMsg"), Body: make([]byte, MaxBodyBytes+1)},
+			status: 413, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"body is over 1 MiB"}`},
+		{name: "OtherCommand", req: Request{Method: "POST", Query: query("Group.CallbackBeforeSendMsg"), Body: []byte(`not even json`)},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`},
+		{name: "CommandMissing", req: Request{Method: "POST", Query: query(""), Body: body("a")},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"CallbackCommand is missing from the query string"}`},
+		{name: "CommandRepeated", req: Request{Method: "POST", Query: query(add, "CallbackCommand", "Group.CallbackBeforeSendMsg"), Body: body("a")},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"CallbackCommand is given more than once with different values"}`},
+		{name: "BodyNotJSON", req: Request{Method: "POST", Query: query(add), Body: []byte(`{"Official_Account":`)},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: body is not valid JSON: it ends inside its object"}`},
+		{name: "BodyEmpty", req: Request{Method: "POST", Query: query(add)},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: body is empty"}`},
+		{name: "ChannelMissing", req: Request{Method: "POST", Query: query(add), Body: []byte(`{"SubscribeAccountList":[]}`)},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: Official_Account is missing"}`},
+		{name: "ListWrongType", req: Request{Method: "POST", Query: query(add), Body: []byte(`{"Official_Account":"@TOA#_a","SubscribeAccountList":"jared"}`)},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: SubscribeAccountList must be an array, not a JSON string"}`},
+		{name: "BodyCommandDiffers", req: Request{Method: "POST", Query: query(add), Body: []byte(`{"CallbackCommand":"Group.X","Official_Account":"@TOA#_a","SubscribeAccountList":[]}`)},
+			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"the body's CallbackCommand Group.X differs from the query's"}`},
+		{name: "BodyCommandAbsent", req: Request{Method: "POST", Query: query(add), Body: []byte(`{"Official_Account":"@TOA#_a","SubscribeAccountList":[{"Subscriber_Account":"jared"}]}`)},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`},
+		{name: "PolicyClosed", req: Request{Method: "POST", Query: query(add), Body: []byte(`{"Official_Account":"@TOA#_closed","SubscribeAccountList":[{"Subscriber_Account":"a"}]}`)},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"not accepting subscribers"}`},
+		{name: "PolicyTooMany", req: Request{Method: "POST", Query: query(add), Body: body("a", "b", "c", "d")},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"request has 4 subscribers; this app accepts at most 3 per request"}`},
+		{name: "PolicyRefuses", req: Request{Method: "POST", Query: query(add), Body: body("jared", "leckie")},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`},
+		{name: "PolicyAllows", req: Request{Method: "POST", Query: query(add), Body: body("leckie")},
+			status: 200, want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			resp := newGate(t, tt.signed, &logs).Serve(context.Background(), tt.req)
+			assert.Equal(t, tt.status, resp.StatusCode)
+			assert.Equal(t, tt.want, string(resp.Body))
+			assert.Equal(t, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, resp.Header)
+			assert.Equal(t, 1, strings.Count(logs.String(), "\n"), "one log line per request")
+			assert.NotContains(t, logs.String(), token)
+		})
+	}
+}
+
+func TestServeSample(t *testing.T) {
+	var logs bytes.Buffer
+	resp := newGate(t, false, &logs).Serve(context.Background(), Request{
+		Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t), RequestID: "req-1",
+	})
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`, string(resp.Body))
+
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line))
+	assert.Equal(t, "INFO", line["level"])
+	assert.Equal(t, "decided", line["msg"])
+	assert.Equal(t, "req-1", line["request_id"])
+	assert.Equal(t, webhook.CommandBeforeAddSubscriber, line["command"])
+	assert.Equal(t, appID, line["sdkappid"])
+	assert.Equal(t, "@TOA#_test_for_penn", line["official_account"])
+	assert.Equal(t, "107867", line["operator_account"])
+	assert.Equal(t, 2.0, line["subscribers"])
+	assert.Equal(t, 1.0, line["refused"])
+	assert.Equal(t, 0.0, line["error_code"])
+	assert.Equal(t, 200.0, line["status"])
+	assert.Contains(t, line, "duration_ms")
+	assert.Contains(t, line, "time")
+	assert.NotContains(t, line, "reason")
+}
+
+func TestFailureLogsWarnWithReason(t *testing.T) {
+	var logs bytes.Buffer
+	rt := strconv.FormatInt(now.Unix(), 10)
+	badSign := webhook.Sign("guess", rt)
+	newGate(t, true, &logs).Serve(context.Background(), Request{
+		Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber, "Sign", badSign, "RequestTime", rt), Body: sample(t),
+	})
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line))
+	assert.Equal(t, "WARN", line["level"])
+	assert.Equal(t, "failed", line["msg"])
+	assert.Equal(t, 401.0, line["status"])
+	assert.Equal(t, "request is not authenticated: Sign does not match (check the token set in the Chat console)", line["reason"])
+	assert.NotContains(t, logs.String(), badSign)
+	assert.NotContains(t, logs.String(), webhook.Sign(token, rt))
+}
+
+func TestLogLevelFiltersLines(t *testing.T) {
+	var logs bytes.Buffer
+	g := New(config.Config{SdkAppID: appID}, policy.AllowAll(), NewLogger(&logs, slog.LevelWarn))
+	g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
+	assert.Empty(t, logs.String(), "a decided request logs at info")
+	g.Serve(context.Background(), Request{Method: "GET"})
+	assert.Contains(t, logs.String(), `"level":"WARN"`)
+}
+
+func TestServeDirect(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{name: "Sample", body: string(mustRead(t, "testdata/sample-request.json")),
+			want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`},
+		{name: "OtherCommand", body: `{"CallbackCommand":"Group.CallbackAfterNewMemberJoin"}`,
+			want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`},
+		{name: "CommandMissing", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[]}`,
+			want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"CallbackCommand is missing from the body"}`},
+		{name: "BadBody", body: `{"CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber"}`,
+			want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: Official_Account is missing"}`},
+		{name: "Closed", body: `{"CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber","Official_Account":"@TOA#_closed","SubscribeAccountList":[]}`,
+			want: `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"not accepting subscribers"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			got := newGate(t, true, &logs).ServeDirect(context.Background(), []byte(tt.body), "inv-1")
+			assert.Equal(t, tt.want, string(got))
+			assert.Contains(t, logs.String(), `"request_id":"inv-1"`)
+		})
+	}
+}
+
+func TestBroken(t *testing.T) {
+	var logs bytes.Buffer
+	g := FromEnv(func(k string) string {
+		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicyFile: "testdata/missing.yaml"}[k]
+	}, &logs)
+	require.Error(t, g.Err())
+	want := `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"subgate is not configured correctly: invalid configuration: SUBGATE_POLICY_FILE: policy file: open testdata/missing.yaml: no such file or directory"}`
+
+	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
+	assert.Equal(t, 500, resp.StatusCode)
+	assert.Equal(t, want, string(resp.Body))
+	assert.Equal(t, want, string(g.ServeDirect(context.Background(), sample(t), "")))
+
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Contains(t, lines[0], `"level":"ERROR","msg":"subgate cannot start: fix the configuration"`)
+	assert.Contains(t, lines[0], "SUBGATE_POLICY_FILE")
+}
+
+func TestFromEnv(t *testing.T) {
+	var logs bytes.Buffer
+	g := FromEnv(func(k string) string {
+		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicy: `deny: ["leckie"]`}[k]
+	}, &logs)
+	require.NoError(t, g.Err())
+	assert.Empty(t, logs.String())
+	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
+	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["leckie"]}`, string(resp.Body))
+}
+
+// A fault inside the decision is answered 500 and logged with its stack; the gate keeps serving.
+func TestPanicIsRecovered(t *testing.T) {
+	var logs bytes.Buffer
+	g := New(config.Config{SdkAppID: appID}, nil, NewLogger(&logs, slog.LevelInfo)) // a nil policy panics in Decide
+	req := Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)}
+	resp := g.Serve(context.Background(), req)
+	assert.Equal(t, 500, resp.StatusCode)
+	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`, string(resp.Body))
+	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`, string(g.ServeDirect(context.Background(), sample(t), "")))
+	assert.Contains(t, logs.String(), `"msg":"internal fault"`)
+	assert.Contains(t, logs.String(), `"stack":"goroutine`)
+}
+
+func TestConcurrentRequests(t *testing.T) {
+	var logs lockedBuffer
+	g := New(config.Config{SdkAppID: appID, Token: token}, testPolicy(t, `deny: ["jared"]`), NewLogger(&logs, slog.LevelInfo))
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for i := range 400 {
+		wg.Go(func() {
+			rt := strconv.FormatInt(time.Now().Unix(), 10)
+			q := query(webhook.CommandBeforeAddSubscriber, "Sign", webhook.Sign(token, rt), "RequestTime", rt)
+			want := `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`
+			subscriber := fmt.Sprintf("user%d", i)
+			if i%2 == 0 {
+				subscriber = "jared"
+				want = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
+			}
+			resp := g.Serve(context.Background(), Request{Method: "POST", Query: q, Body: body(subscriber)})
+			if string(resp.Body) != want {
+				errs <- errors.New(string(resp.Body))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, 400, strings.Count(logs.String(), "\n"))
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
+
+func TestUnrecognised(t *testing.T) {
+	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: payload is not JSON; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body"}`,
+		string(Unrecognised("payload is not JSON")))
+}
+
+func TestServeDirectNotJSON(t *testing.T) {
+	var logs bytes.Buffer
+	got := newGate(t, false, &logs).ServeDirect(context.Background(), []byte(`[1]`), "")
+	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: body is not a JSON object"}`, string(got))
+}
