@@ -28,11 +28,11 @@ func TestMatchGlob(t *testing.T) {
 		{"u?er", "uer", false},
 		{"u?er", "uXer", true},
 		{"u?er", "usser", false},
-		{"u?er", "u界er", true},       // ? is one UTF-8 character, not one byte
-		{"u??er", "u界er", false},     // ... so two ? do not match one three-byte character
-		{"u?er", "u\xffer", true},    // an invalid byte counts as one character
-		{"*?", "界", true},            // * does not split a character
-		{"*??", "界", false},          // ... nor lets ? match half of one
+		{"u?er", "u界er", true},    // ? is one UTF-8 character, not one byte
+		{"u??er", "u界er", false},  // ... so two ? do not match one three-byte character
+		{"u?er", "u\xffer", true}, // an invalid byte counts as one character
+		{"*?", "界", true},         // * does not split a character
+		{"*??", "界", false},       // ... nor lets ? match half of one
 		{"??", "界界", true},
 		{"*界", "a界", true},
 		{"exact", "exact", true},
