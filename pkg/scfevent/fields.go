@@ -1,0 +1,203 @@
+package scfevent
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Query is an event's query string, decoded from an object whose values are a string, an array
+// of strings (a key given more than once), true (a key without a value) or a number. Every value
+// is kept, so the gate can refuse a repeated SdkAppid with different values.
+type Query url.Values
+
+// UnmarshalJSON decodes the query object; null decodes to no query.
+func (q *Query) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return errors.New("want an object")
+	}
+	if raw == nil {
+		*q = nil
+		return nil
+	}
+	values := make(url.Values, len(raw))
+	for key, v := range raw {
+		vs, err := queryValues(v)
+		if err != nil {
+			return fmt.Errorf("value of %s: %w", strconv.Quote(key), err)
+		}
+		values[key] = vs
+	}
+	*q = Query(values)
+	return nil
+}
+
+func queryValues(v json.RawMessage) ([]string, error) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return nil, errors.New("want a string, an array of strings or true")
+	}
+	switch v[0] {
+	case '"':
+		var s string
+		err := json.Unmarshal(v, &s)
+		return []string{s}, err
+	case '[':
+		var list []string
+		if err := json.Unmarshal(v, &list); err != nil {
+			return nil, errors.New("want an array of strings")
+		}
+		return list, nil
+	case 't':
+		// A key without a value (?flag) is given as true.
+		return []string{""}, nil
+	}
+	if n := json.Number(v); isNumber(n) {
+		return []string{n.String()}, nil
+	}
+	return nil, fmt.Errorf("want a string, an array of strings or true, not %s", v)
+}
+
+func isNumber(n json.Number) bool {
+	_, err := strconv.ParseFloat(n.String(), 64)
+	return err == nil
+}
+
+// Headers are an event's request headers: names in any case, values a string or an array of
+// strings. They decode into an http.Header, whose names are canonical.
+type Headers http.Header
+
+// UnmarshalJSON decodes the headers object; null decodes to no headers.
+func (h *Headers) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return errors.New("want an object")
+	}
+	if raw == nil {
+		*h = nil
+		return nil
+	}
+	header := make(http.Header, len(raw))
+	// Sorted, so that names differing only in case are added in a fixed order.
+	keys := make([]string, 0, len(raw))
+	for key := range raw {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		var one string
+		if err := json.Unmarshal(raw[key], &one); err == nil {
+			header.Add(key, one)
+			continue
+		}
+		var list []string
+		if err := json.Unmarshal(raw[key], &list); err != nil {
+			return fmt.Errorf("value of %s: want a string or an array of strings", strconv.Quote(key))
+		}
+		for _, v := range list {
+			header.Add(key, v)
+		}
+	}
+	*h = Headers(header)
+	return nil
+}
+
+// Flag is a boolean that events carry as true/false or as the string "true"/"false".
+type Flag bool
+
+// UnmarshalJSON decodes a boolean, a string strconv.ParseBool accepts, "" (false) or null (false).
+func (f *Flag) UnmarshalJSON(data []byte) error {
+	var b *bool
+	if err := json.Unmarshal(data, &b); err == nil {
+		*f = Flag(b != nil && *b)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("want true or false, not %s", data)
+	}
+	if strings.TrimSpace(s) == "" {
+		*f = false
+		return nil
+	}
+	v, err := strconv.ParseBool(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("want true or false, not %s", strconv.Quote(s))
+	}
+	*f = Flag(v)
+	return nil
+}
+
+// decodeBody returns an event's body as bytes, base64-decoded when the event says it is encoded.
+func decodeBody(body string, isBase64 Flag) ([]byte, error) {
+	if !isBase64 {
+		return []byte(body), nil
+	}
+	// Padding is optional in what platforms send; either form is accepted.
+	decoded, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		decoded, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(body, "="))
+	}
+	if err != nil {
+		return nil, errors.New("body is marked base64-encoded (isBase64Encoded) but is not valid base64")
+	}
+	return decoded, nil
+}
+
+// singleHeaders flattens an answer's headers into the one-value-per-name object SCF responses carry.
+func singleHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for name, values := range h {
+		out[name] = strings.Join(values, ", ")
+	}
+	return out
+}
+
+// httpHeader returns an event's headers as an http.Header, empty rather than nil.
+func httpHeader(h Headers) http.Header {
+	if h == nil {
+		return http.Header{}
+	}
+	return http.Header(h)
+}
+
+// decodeField decodes the top-level field name of an event, if present, into v; its errors name
+// the field.
+func decodeField(fields map[string]json.RawMessage, name string, v any) error {
+	raw, ok := fields[name]
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("%s must be a JSON %s, not %s", name, jsonKind(typeErr.Type.Kind()), typeErr.Value)
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	default:
+		return "number"
+	}
+}

@@ -1,0 +1,111 @@
+package scfevent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+
+	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/webhook"
+)
+
+// Handler answers SCF invocations. It is a scf-go-lib cloudfunction.Handler: it takes the raw
+// payload, so a payload that is not JSON reaches it rather than failing in the library.
+type Handler struct {
+	newGate func() *gate.Gate
+	once    sync.Once
+	gate    *gate.Gate
+}
+
+// NewHandler returns a Handler that builds its gate with newGate on the first invocation and keeps
+// it. The first invocation is the earliest point at which the function's environment variables
+// are known: scf-go-lib sets them from each invoke request just before calling the handler.
+func NewHandler(newGate func() *gate.Gate) *Handler {
+	return &Handler{newGate: newGate}
+}
+
+// Gate returns the handler's gate, building it on the first call.
+func (h *Handler) Gate() *gate.Gate {
+	h.once.Do(func() { h.gate = h.newGate() })
+	return h.gate
+}
+
+// invocation is one payload being answered, with what every event kind needs.
+type invocation struct {
+	ctx       context.Context
+	gate      *gate.Gate
+	payload   []byte
+	fields    map[string]json.RawMessage
+	requestID string
+}
+
+// Invoke answers one invocation. It never returns an error: every failure is an answer the caller
+// can read, because an SCF function error would tell Chat nothing.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
+	inv := invocation{ctx: ctx, gate: h.Gate(), payload: payload, requestID: RequestID(ctx)}
+	defer func() {
+		if p := recover(); p != nil {
+			inv.gate.Logger().Error("internal fault", "request_id", inv.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			answer = webhook.Failure("internal error in subgate; see its log").Encode()
+		}
+	}()
+	kind, fields, why := detect(payload)
+	inv.fields = fields
+	switch kind {
+	case APIGateway:
+		return h.serveAPIGateway(inv), nil
+	case FunctionURL:
+		return h.serveFunctionURL(inv), nil
+	case WebhookBody:
+		return h.serveWebhookBody(inv), nil
+	}
+	if inv.gate.Err() != nil {
+		// The configuration error is the more useful answer: it names what to fix.
+		return inv.gate.ServeDirect(ctx, nil, inv.requestID), nil
+	}
+	inv.gate.Logger().Warn("failed", "request_id", inv.requestID, "reason", "event not recognised: "+why)
+	return gate.Unrecognised(why), nil
+}
+
+// RequestID is the SCF request ID of the invocation ctx belongs to, "" outside one.
+func RequestID(ctx context.Context) string {
+	if fc, ok := functioncontext.FromContext(ctx); ok && fc != nil {
+		return fc.RequestID
+	}
+	return ""
+}
+
+// unreadable answers an HTTP event that was recognised but cannot be read: 400 with a FAIL answer
+// saying why, or the gate's configuration error when it has one.
+func (h *Handler) unreadable(inv invocation, kind Kind, err error) gate.Response {
+	if inv.gate.Err() != nil {
+		return inv.gate.Serve(inv.ctx, gate.Request{RequestID: inv.requestID})
+	}
+	info := fmt.Sprintf("the %s event cannot be read: %v", kind, err)
+	inv.gate.Logger().LogAttrs(inv.ctx, slog.LevelWarn, "failed",
+		slog.String("request_id", inv.requestID),
+		slog.Int("status", http.StatusBadRequest),
+		slog.String("reason", info))
+	return gate.Response{
+		StatusCode: http.StatusBadRequest,
+		Header:     http.Header{"Content-Type": {gate.ContentType}},
+		Body:       webhook.Failure(info).Encode(),
+	}
+}
+
+// encode writes a response object as compact JSON without HTML escaping, like the gate's answers.
+func encode(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	// The responses hold only strings, ints and bools: encoding cannot fail.
+	_ = enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
