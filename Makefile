@@ -38,8 +38,19 @@ package: package-scf package-lambda
 PACK = $(GO) run ./deploy/pack
 
 # --- Tencent SCF (functions/scf): package-scf builds dist/scf.zip and dist/scf-web.zip ---
+# dist/scf.zip: the event function (handler main) for the console; dist/scf/ holds the same files
+# for serverless.yml (src: ./dist/scf). dist/scf-web.zip and dist/scf-web/: the Web Function, whose
+# scf_bootstrap starts the HTTP server. Unpacking the zips (with unzip) keeps their exec bits.
+SCF_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w"
 .PHONY: package-scf
 package-scf:
+	rm -rf dist/scf dist/scf.zip dist/scf-web dist/scf-web.zip
+	$(SCF_BUILD) -o dist/scf/main ./functions/scf
+	$(PACK) -o dist/scf.zip -x main=dist/scf/main -policy $(POLICY)
+	unzip -qo dist/scf.zip -d dist/scf
+	$(SCF_BUILD) -o dist/scf-web/subgate ./functions/http
+	$(PACK) -o dist/scf-web.zip -x scf_bootstrap=deploy/scf_bootstrap -x subgate=dist/scf-web/subgate -policy $(POLICY)
+	unzip -qo dist/scf-web.zip -d dist/scf-web
 
 # --- AWS Lambda (functions/lambda): package-lambda builds dist/lambda.zip ---
 .PHONY: package-lambda
