@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,13 +24,23 @@ const (
 	EnvPolicy     = "SUBGATE_POLICY"
 	EnvLogLevel   = "SUBGATE_LOG_LEVEL"
 	EnvAddr       = "SUBGATE_ADDR"
+
+	EnvForwardURL     = "SUBGATE_FORWARD_URL"
+	EnvForwardTimeout = "SUBGATE_FORWARD_TIMEOUT"
 )
 
 // Variables lists every variable subgate reads, for deployment files to be checked against.
-var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvAddr}
+var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvAddr, EnvForwardURL, EnvForwardTimeout}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
 const DefaultAddr = "127.0.0.1:8080"
+
+// DefaultForwardTimeout is how long a relayed webhook may take unless SUBGATE_FORWARD_TIMEOUT says
+// otherwise; MaxForwardTimeout leaves room inside the 2 seconds Chat gives a webhook.
+const (
+	DefaultForwardTimeout = 1500 * time.Millisecond
+	MaxForwardTimeout     = 1800 * time.Millisecond
+)
 
 // ErrInvalid is wrapped by every configuration error.
 var ErrInvalid = errors.New("invalid configuration")
@@ -42,6 +54,9 @@ type Config struct {
 	Policy     string // inline policy text
 	LogLevel   slog.Level
 	Addr       string
+	// ForwardURL is the app's existing webhook backend, which gets every other command; nil when unset.
+	ForwardURL     *url.URL
+	ForwardTimeout time.Duration
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's lookup in tests).
@@ -87,7 +102,48 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
+	if err := c.readForward(get); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// readForward reads the relay's URL and timeout. The URL must be https, except on a loopback host
+// (tests, sidecars), since the relayed request carries the webhook's body and signature.
+func (c *Config) readForward(get func(string) string) error {
+	c.ForwardTimeout = DefaultForwardTimeout
+	if s := get(EnvForwardTimeout); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || d > MaxForwardTimeout {
+			return fmt.Errorf("%w: %s must be a Go duration above 0 and at most %s (Chat waits 2s for the whole answer), not %q",
+				ErrInvalid, EnvForwardTimeout, MaxForwardTimeout, s)
+		}
+		c.ForwardTimeout = d
+	}
+	raw := get(EnvForwardURL)
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%w: %s must be an absolute https:// URL, not %q", ErrInvalid, EnvForwardURL, raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvForwardURL, raw)
+	}
+	if u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("%w: %s must not carry a user, password or #fragment", ErrInvalid, EnvForwardURL)
+	}
+	c.ForwardURL = u
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // LoadPolicy loads the configured policy: the file, the inline text, or allow-all when neither is set.

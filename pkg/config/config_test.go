@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"net/url"
 	"testing"
 	"time"
 
@@ -21,14 +22,35 @@ func TestFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "Minimal", vars: map[string]string{EnvSdkAppID: "1400000001"},
-			want: Config{SdkAppID: "1400000001", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr}},
+			want: Config{SdkAppID: "1400000001", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
 		{name: "Everything", vars: map[string]string{EnvSdkAppID: " 1400000001 ", EnvToken: "tok", EnvMaxSkew: "2m",
 			EnvPolicyFile: "p.yaml", EnvLogLevel: "DEBUG", EnvAddr: "0.0.0.0:9000"},
-			want: Config{SdkAppID: "1400000001", Token: "tok", MaxSkew: 2 * time.Minute, PolicyFile: "p.yaml", LogLevel: slog.LevelDebug, Addr: "0.0.0.0:9000"}},
+			want: Config{SdkAppID: "1400000001", Token: "tok", MaxSkew: 2 * time.Minute, PolicyFile: "p.yaml", LogLevel: slog.LevelDebug, Addr: "0.0.0.0:9000", ForwardTimeout: DefaultForwardTimeout}},
 		{name: "InlinePolicy", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "deny: [x]", EnvLogLevel: "warn"},
-			want: Config{SdkAppID: "1", Policy: "deny: [x]", MaxSkew: 60 * time.Second, LogLevel: slog.LevelWarn, Addr: DefaultAddr}},
+			want: Config{SdkAppID: "1", Policy: "deny: [x]", MaxSkew: 60 * time.Second, LogLevel: slog.LevelWarn, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
 		{name: "BlankInlinePolicyWithFile", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "  ", EnvPolicyFile: "p.yaml", EnvLogLevel: "error"},
-			want: Config{SdkAppID: "1", Policy: "  ", PolicyFile: "p.yaml", MaxSkew: 60 * time.Second, LogLevel: slog.LevelError, Addr: DefaultAddr}},
+			want: Config{SdkAppID: "1", Policy: "  ", PolicyFile: "p.yaml", MaxSkew: 60 * time.Second, LogLevel: slog.LevelError, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+		{name: "ForwardHTTPS", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "https://im.example.com/callback?x=1", EnvForwardTimeout: "1800ms"},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
+				ForwardURL: mustURL("https://im.example.com/callback?x=1"), ForwardTimeout: 1800 * time.Millisecond}},
+		{name: "ForwardLoopbackHTTP", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://127.0.0.1:9001/"},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
+				ForwardURL: mustURL("http://127.0.0.1:9001/"), ForwardTimeout: DefaultForwardTimeout}},
+		{name: "ForwardLocalhostIPv6", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://[::1]:9001/"},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
+				ForwardURL: mustURL("http://[::1]:9001/"), ForwardTimeout: DefaultForwardTimeout}},
+		{name: "ForwardPlainHTTP", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://im.example.com/cb"},
+			wantErr: `invalid configuration: SUBGATE_FORWARD_URL must use https:// (plain http is allowed only to a loopback host), not "http://im.example.com/cb"`},
+		{name: "ForwardNotURL", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "im.example.com/cb"},
+			wantErr: `invalid configuration: SUBGATE_FORWARD_URL must be an absolute https:// URL, not "im.example.com/cb"`},
+		{name: "ForwardOtherScheme", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "ftp://127.0.0.1/"},
+			wantErr: `SUBGATE_FORWARD_URL must be an absolute https:// URL`},
+		{name: "ForwardUserInfo", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "https://u:p@im.example.com/"},
+			wantErr: `SUBGATE_FORWARD_URL must not carry a user, password or #fragment`},
+		{name: "ForwardTimeoutTooLong", vars: map[string]string{EnvSdkAppID: "1", EnvForwardTimeout: "1801ms"},
+			wantErr: `invalid configuration: SUBGATE_FORWARD_TIMEOUT must be a Go duration above 0 and at most 1.8s (Chat waits 2s for the whole answer), not "1801ms"`},
+		{name: "ForwardTimeoutNotDuration", vars: map[string]string{EnvSdkAppID: "1", EnvForwardTimeout: "1500"},
+			wantErr: `SUBGATE_FORWARD_TIMEOUT must be a Go duration above 0`},
 		{name: "MissingAppID", vars: map[string]string{}, wantErr: "invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)"},
 		{name: "AppIDNotDigits", vars: map[string]string{EnvSdkAppID: "14000x"}, wantErr: `invalid configuration: SUBGATE_SDKAPPID must be the app's SDKAppID, digits only, not "14000x"`},
 		{name: "BadSkew", vars: map[string]string{EnvSdkAppID: "1", EnvMaxSkew: "60"}, wantErr: `invalid configuration: SUBGATE_MAX_SKEW must be a positive Go duration such as 60s, not "60"`},
@@ -76,4 +98,12 @@ func TestLoadPolicy(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalid)
 		assert.Contains(t, err.Error(), `invalid configuration: policy SUBGATE_POLICY: line 1: unknown key "defualt"`)
 	})
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -1,9 +1,11 @@
 package gate
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/subgate/subgate/pkg/webhook"
 )
@@ -13,6 +15,10 @@ type outcome struct {
 	status int
 	answer webhook.Answer
 	reason string // why a request failed or was rejected, for the log
+	warn   bool   // log at warn although the answer is OK (a relay that failed)
+
+	relayed    *Response // the backend's answer to a relayed webhook, sent as it came
+	backendDur time.Duration
 
 	command     string
 	sdkAppID    string
@@ -30,7 +36,7 @@ func (g *Gate) brokenOutcome() outcome {
 }
 
 // check runs the checks in their documented order; the first failure answers.
-func (g *Gate) check(r Request) outcome {
+func (g *Gate) check(ctx context.Context, r Request) outcome {
 	if g.broken != nil {
 		return g.brokenOutcome()
 	}
@@ -63,13 +69,30 @@ func (g *Gate) check(r Request) outcome {
 	case command == "":
 		return o.fail(http.StatusBadRequest, "CallbackCommand is missing from the query string")
 	case command != webhook.CommandBeforeAddSubscriber:
-		// The app's other webhooks arrive at the same URL: let them go on.
-		o.status, o.answer = http.StatusOK, webhook.Proceed(nil)
-		return o
+		// The app's other webhooks arrive at the same URL: relay them, or let them go on.
+		return g.other(ctx, r, o)
 	}
 	d := g.decideBody(r.Body, command)
 	d.sdkAppID = appID
 	return d
+}
+
+// other answers a command subgate does not decide. With a forward URL it is relayed to the app's
+// backend; when the backend fails, the answer is what Chat does without one: OK, 0.
+func (g *Gate) other(ctx context.Context, r Request, o outcome) outcome {
+	o.status, o.answer = http.StatusOK, webhook.Proceed(nil)
+	if g.forward == nil {
+		return o
+	}
+	start := time.Now()
+	resp, err := g.forward.relay(ctx, r)
+	o.backendDur = time.Since(start)
+	if err != nil {
+		o.warn, o.reason = true, "relay failed, answered OK instead: "+err.Error()
+		return o
+	}
+	o.status, o.relayed = resp.StatusCode, &resp
+	return o
 }
 
 func (g *Gate) checkSigned(r Request) outcome {

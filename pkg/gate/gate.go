@@ -25,7 +25,10 @@ const ContentType = "application/json; charset=utf-8"
 type Request struct {
 	Method string
 	Query  url.Values
-	Header http.Header
+	// RawQuery is the query string as it arrived, when the platform gives it; relayed webhooks carry
+	// it unchanged. When empty, Query is encoded instead.
+	RawQuery string
+	Header   http.Header
 	// Body is the request body, base64-decoded if the platform encoded it. A body longer than
 	// MaxBodyBytes is answered 413; an entrypoint may cut it to MaxBodyBytes+1 bytes.
 	Body []byte
@@ -47,7 +50,8 @@ type Gate struct {
 	verifier *webhook.Verifier // nil when no token is configured
 	policy   *policy.Policy
 	log      *slog.Logger
-	broken   error // set when the configuration could not be loaded
+	forward  *forwarder // nil when no forward URL is configured
+	broken   error      // set when the configuration could not be loaded
 }
 
 // New returns a Gate for a loaded configuration and policy, logging to logger.
@@ -55,6 +59,9 @@ func New(cfg config.Config, p *policy.Policy, logger *slog.Logger) *Gate {
 	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, policy: p, log: logger}
 	if cfg.Token != "" {
 		g.verifier = &webhook.Verifier{Token: cfg.Token, MaxSkew: cfg.MaxSkew}
+	}
+	if cfg.ForwardURL != nil {
+		g.forward = newForwarder(cfg.ForwardURL, cfg.ForwardTimeout)
 	}
 	return g
 }
@@ -113,10 +120,14 @@ func (g *Gate) Serve(ctx context.Context, r Request) (resp Response) {
 			g.log.Error("internal fault", "request_id", r.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			o = fault(http.StatusInternalServerError, "internal error in subgate; see its log")
 		}
-		resp = Response{StatusCode: o.status, Header: answerHeader(), Body: o.answer.Encode()}
+		if o.relayed != nil {
+			resp = *o.relayed
+		} else {
+			resp = Response{StatusCode: o.status, Header: answerHeader(), Body: o.answer.Encode()}
+		}
 		g.logOutcome(ctx, r.RequestID, o, time.Since(start))
 	}()
-	o = g.check(r)
+	o = g.check(ctx, r)
 	return resp
 }
 
@@ -156,6 +167,14 @@ func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) (
 func Unrecognised(what string) []byte {
 	return webhook.Failure("event not recognised: " + what +
 		"; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body").Encode()
+}
+
+// rawQuery is the query string to relay: as it arrived when known, else re-encoded.
+func (r Request) rawQuery() string {
+	if r.RawQuery != "" {
+		return r.RawQuery
+	}
+	return r.Query.Encode()
 }
 
 func answerHeader() http.Header {

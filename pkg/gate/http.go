@@ -16,7 +16,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 		return
 	}
-	req := Request{Method: r.Method, Query: r.URL.Query(), Header: r.Header, RequestID: r.Header.Get("X-Request-Id")}
+	req := Request{Method: r.Method, Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Header: r.Header, RequestID: r.Header.Get("X-Request-Id")}
 	if r.Method == http.MethodPost {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {

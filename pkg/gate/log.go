@@ -9,8 +9,13 @@ import (
 // logOutcome writes the one line a request gets: info when it was decided, warn when it failed.
 func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took time.Duration) {
 	level, msg := slog.LevelInfo, "decided"
-	if o.answer.ActionStatus != "OK" {
+	switch {
+	case o.relayed != nil:
+		msg = "relayed"
+	case o.answer.ActionStatus != "OK":
 		level, msg = slog.LevelWarn, "failed"
+	case o.warn:
+		level = slog.LevelWarn
 	}
 	if !g.log.Enabled(ctx, level) {
 		return
@@ -26,6 +31,9 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 		slog.Int("error_code", o.answer.ErrorCode),
 		slog.Int("status", o.status),
 		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+	}
+	if o.backendDur > 0 {
+		attrs = append(attrs, slog.Float64("backend_ms", float64(o.backendDur.Microseconds())/1000))
 	}
 	if o.reason != "" {
 		attrs = append(attrs, slog.String("reason", o.reason))
