@@ -64,7 +64,20 @@ func queryValues(v json.RawMessage) ([]string, error) {
 	if n := json.Number(v); isNumber(n) {
 		return []string{n.String()}, nil
 	}
-	return nil, fmt.Errorf("want a string, an array of strings or true, not %s", v)
+	return nil, fmt.Errorf("want a string, an array of strings or true, not %s", describeValue(v))
+}
+
+// describeValue names the kind of a JSON value that is not what was wanted, without echoing it.
+func describeValue(v json.RawMessage) string {
+	switch v[0] {
+	case '{':
+		return "an object"
+	case 'f':
+		return "false"
+	case 'n':
+		return "null"
+	}
+	return "a malformed value"
 }
 
 func isNumber(n json.Number) bool {

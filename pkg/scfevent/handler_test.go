@@ -1,0 +1,280 @@
+package scfevent
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/gate"
+)
+
+// Response shapes the handler answers HTTP events with, around the gate's answer.
+func functionURLAnswer(status int, answer string) string {
+	return string(encode(FunctionURLResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
+}
+
+func apiGatewayAnswer(status int, answer string) string {
+	return string(encode(APIGatewayResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
+}
+
+func failure(info string) string {
+	out, _ := json.Marshal(map[string]any{"ActionStatus": "FAIL", "ErrorCode": 1, "ErrorInfo": info})
+	return string(out)
+}
+
+const unrecognisedTail = "; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body"
+
+func TestHandlerInvoke(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+		want    string
+	}{
+		{
+			name:    "ConsoleEventFunctionURL",
+			payload: readDeployEvent(t, "scf-function-url.json"),
+			want:    functionURLAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "ConsoleEventAPIGateway",
+			payload: readDeployEvent(t, "scf-apigw.json"),
+			want:    apiGatewayAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "FunctionURLWrongSdkAppid",
+			payload: readFixture(t, "function-url-wrong-appid.json"),
+			want:    functionURLAnswer(403, failure("SdkAppid 1400000009 does not match this deployment")),
+		},
+		{
+			name:    "FunctionURLGet",
+			payload: readFixture(t, "function-url-get.json"),
+			want:    functionURLAnswer(405, failure("method GET is not allowed: Chat sends webhooks with POST")),
+		},
+		{
+			name:    "FunctionURLOtherCommandGoesOn",
+			payload: readFixture(t, "function-url-other-command.json"),
+			want:    functionURLAnswer(200, answerProceed),
+		},
+		{
+			name:    "FunctionURLBase64Body",
+			payload: readFixture(t, "function-url-base64.json"),
+			want:    functionURLAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "FunctionURLUnreadable",
+			payload: readFixture(t, "function-url-body-number.json"),
+			want:    functionURLAnswer(400, failure("the Function URL event cannot be read: body must be a JSON string, not number")),
+		},
+		{
+			name:    "APIGatewayRepeatedSdkAppidDifferentValues",
+			payload: readFixture(t, "apigw-query-array-conflict.json"),
+			want:    apiGatewayAnswer(403, failure("SdkAppid is given more than once with different values")),
+		},
+		{
+			name:    "APIGatewayRepeatedSdkAppidSameValue",
+			payload: readFixture(t, "apigw-query-array-same.json"),
+			want:    apiGatewayAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "APIGatewayKeyWithoutValue",
+			payload: readFixture(t, "apigw-query-true.json"),
+			want:    apiGatewayAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "APIGatewayMixedCaseHeaders",
+			payload: readFixture(t, "apigw-headers-mixed-case.json"),
+			want:    apiGatewayAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "APIGatewayNoRequestID",
+			payload: readFixture(t, "apigw-no-request-id.json"),
+			want:    apiGatewayAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "APIGatewayBase64String",
+			payload: readFixture(t, "apigw-base64-string-true.json"),
+			want:    apiGatewayAnswer(200, answerRefusedJared),
+		},
+		{
+			name:    "APIGatewayBadBase64",
+			payload: readFixture(t, "apigw-base64-bad.json"),
+			want:    apiGatewayAnswer(400, failure("the API Gateway event cannot be read: body is marked base64-encoded (isBase64Encoded) but is not valid base64")),
+		},
+		{
+			name:    "APIGatewayConsoleTemplateHasNoSdkAppid",
+			payload: readFixture(t, "apigw-console-template.json"),
+			want:    apiGatewayAnswer(403, failure("SdkAppid is missing from the query string")),
+		},
+		{
+			name:    "WebhookBody",
+			payload: readFixture(t, "webhook-body.json"),
+			want:    answerRefusedJared,
+		},
+		{
+			name:    "WebhookBodyOtherCommand",
+			payload: []byte(`{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"jared"}`),
+			want:    answerProceed,
+		},
+		{
+			name:    "WebhookBodyIncomplete",
+			payload: []byte(`{"CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber"}`),
+			want:    failure("bad request body: Official_Account is missing"),
+		},
+		{
+			name:    "NotJSON",
+			payload: []byte("SdkAppid=1400000001&CallbackCommand=x"),
+			want:    failure("event not recognised: the payload is not JSON" + unrecognisedTail),
+		},
+		{
+			name:    "ConsoleHelloWorldTemplate",
+			payload: []byte(`{"key1":"test value 1","key2":"test value 2"}`),
+			want:    failure("event not recognised: the payload has none of requestContext, httpMethod or CallbackCommand" + unrecognisedTail),
+		},
+		{
+			name:    "Empty",
+			payload: nil,
+			want:    failure("event not recognised: the payload is empty" + unrecognisedTail),
+		},
+	}
+	h, _ := newTestHandler(exampleEnv())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := h.Invoke(invocationContext("scf-"+tt.name), tt.payload)
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.want, string(got))
+		})
+	}
+}
+
+func readDeployEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "events", name))
+	require.NoError(t, err)
+	return data
+}
+
+func TestHandlerSignedRequests(t *testing.T) {
+	// The documented known-answer vector: token xxxxyyyy, RequestTime 1669872112.
+	const sign = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061"
+	now := func() time.Time { return time.Unix(1669872112+5, 0) }
+	getenv := exampleEnv("SUBGATE_TOKEN", "xxxxyyyy")
+	h := NewHandler(func() *gate.Gate { return gate.FromEnv(getenv, &syncBuffer{}).WithClock(now) })
+	event := func(query string) []byte {
+		return []byte(`{"httpMethod":"POST","path":"/","body":` + strings.TrimSpace(string(mustJSON(sampleBody))) + `,` +
+			`"queryString":{"SdkAppid":"1400000001","CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber"` + query + `}}`)
+	}
+	tests := []struct {
+		name  string
+		query string
+		want  string
+	}{
+		{name: "Signed", query: `,"Sign":"` + sign + `","RequestTime":"1669872112"`, want: functionURLAnswer(200, answerRefusedJared)},
+		{name: "BadSign", query: `,"Sign":"` + strings.Repeat("0", 64) + `","RequestTime":"1669872112"`,
+			want: functionURLAnswer(401, failure("request is not authenticated: Sign does not match (check the token set in the Chat console)"))},
+		{name: "NotSigned", query: ``,
+			want: functionURLAnswer(401, failure("request is not authenticated: Sign or RequestTime is missing (a webhook token is configured)"))},
+		{name: "TooOld", query: `,"Sign":"` + sign + `","RequestTime":"1669872000"`,
+			want: functionURLAnswer(401, failure("request is not authenticated: RequestTime is outside the allowed clock skew"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := h.Invoke(invocationContext("scf-1"), event(tt.query))
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.want, string(got))
+		})
+	}
+}
+
+func mustJSON(v any) []byte {
+	out, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func TestHandlerBrokenConfiguration(t *testing.T) {
+	const problem = "subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID is not set: " +
+		"set it to your app's SDKAppID (digits, from the Chat console)"
+	h, log := newTestHandler(func(string) string { return "" })
+	tests := []struct {
+		name    string
+		payload []byte
+		want    string
+	}{
+		{name: "FunctionURL", payload: readDeployEvent(t, "scf-function-url.json"), want: functionURLAnswer(500, failure(problem))},
+		{name: "APIGateway", payload: readDeployEvent(t, "scf-apigw.json"), want: apiGatewayAnswer(500, failure(problem))},
+		{name: "UnreadableAPIGateway", payload: readFixture(t, "apigw-base64-bad.json"), want: apiGatewayAnswer(500, failure(problem))},
+		{name: "WebhookBody", payload: readFixture(t, "webhook-body.json"), want: failure(problem)},
+		{name: "NotJSON", payload: []byte("not json"), want: failure(problem)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := h.Invoke(invocationContext("scf-1"), tt.payload)
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.want, string(got))
+		})
+	}
+	assert.Equal(t, 1, strings.Count(log.String(), `"msg":"subgate cannot start: fix the configuration"`),
+		"the configuration error is logged once, when the gate is built")
+	assert.Contains(t, log.String(), "SUBGATE_SDKAPPID is not set")
+}
+
+func TestHandlerBuildsGateOnceOnFirstInvocation(t *testing.T) {
+	var built atomic.Int32
+	getenv := exampleEnv()
+	h := NewHandler(func() *gate.Gate {
+		built.Add(1)
+		return gate.FromEnv(getenv, &syncBuffer{})
+	})
+	require.Equal(t, int32(0), built.Load(), "nothing is read before the first invocation")
+	payload := readDeployEvent(t, "scf-function-url.json")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			got, err := h.Invoke(invocationContext("scf-1"), payload)
+			assert.NoError(t, err)
+			assert.JSONEq(t, functionURLAnswer(200, answerRefusedJared), string(got))
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), built.Load())
+}
+
+func TestHandlerLogsTheRequestID(t *testing.T) {
+	tests := []struct {
+		name    string
+		scfID   string
+		payload []byte
+		wantID  string
+	}{
+		{name: "FunctionURL", scfID: "scf-req-1", payload: readDeployEvent(t, "scf-function-url.json"), wantID: "scf-req-1"},
+		{name: "APIGatewayPrefersSCF", scfID: "scf-req-2", payload: readDeployEvent(t, "scf-apigw.json"), wantID: "scf-req-2"},
+		{name: "APIGatewayFallback", scfID: "", payload: readDeployEvent(t, "scf-apigw.json"), wantID: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"},
+		{name: "WebhookBody", scfID: "scf-req-3", payload: readFixture(t, "webhook-body.json"), wantID: "scf-req-3"},
+		{name: "Unrecognised", scfID: "scf-req-4", payload: []byte("{}"), wantID: "scf-req-4"},
+		{name: "Unreadable", scfID: "scf-req-5", payload: readFixture(t, "apigw-base64-bad.json"), wantID: "scf-req-5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, log := newTestHandler(exampleEnv())
+			_, err := h.Invoke(invocationContext(tt.scfID), tt.payload)
+			require.NoError(t, err)
+			var line map[string]any
+			require.NoError(t, json.Unmarshal([]byte(log.String()), &line), log.String())
+			assert.Equal(t, tt.wantID, line["request_id"])
+		})
+	}
+}
+
+func TestRequestIDOutsideAnInvocation(t *testing.T) {
+	assert.Equal(t, "", RequestID(t.Context()))
+}
