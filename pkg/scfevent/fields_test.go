@@ -2,7 +2,7 @@ package scfevent
 
 import (
 	"encoding/json"
-		"testing"
+	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
