@@ -101,6 +101,9 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 	if dec.InputOffset() < int64(len(bytes.TrimRight(body, " \t\r\n"))) {
 		return nil, fmt.Errorf("%w: body has more after its JSON object", ErrBadBody)
 	}
+	if err := checkStructure(body); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadBody, err)
+	}
 	if raw.OfficialAccount == nil {
 		return nil, fmt.Errorf("%w: Official_Account is missing", ErrBadBody)
 	}

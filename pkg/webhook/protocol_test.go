@@ -35,6 +35,10 @@ func TestParseAddSubscriber(t *testing.T) {
 			want: &AddSubscriber{Channel: "@TOA#_a", Subscribers: []string{"", "x"}}},
 		{name: "TrailingWhitespace", body: "{\"Official_Account\":\"@TOA#_a\",\"SubscribeAccountList\":[]}\r\n ",
 			want: &AddSubscriber{Channel: "@TOA#_a", Subscribers: []string{}}},
+		{name: "NestedWithinLimit", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[],"X":` + strings.Repeat("[", 30) + `{"a":"\"}"}` + strings.Repeat("]", 30) + `}`,
+			want: &AddSubscriber{Channel: "@TOA#_a", Subscribers: []string{}}},
+		{name: "SameKeyInSiblingObjects", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[{"Subscriber_Account":"a"},{"Subscriber_Account":"b"}]}`,
+			want: &AddSubscriber{Channel: "@TOA#_a", Subscribers: []string{"a", "b"}}},
 		{name: "UnknownFieldsIgnored", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[{"Subscriber_Account":"x","Extra":1}],"New":true}`,
 			want: &AddSubscriber{Channel: "@TOA#_a", Subscribers: []string{"x"}}},
 		{name: "Empty", body: ``, wantErr: "body is empty"},
@@ -57,6 +61,12 @@ func TestParseAddSubscriber(t *testing.T) {
 		{name: "TrailingBrace", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[]}}`, wantErr: "more after its JSON object"},
 		{name: "InvalidUTF8", body: "{\"Official_Account\":\"@TOA#_\xff\",\"SubscribeAccountList\":[]}", wantErr: "not valid UTF-8"},
 		{name: "ByteOrderMark", body: "\xef\xbb\xbf{\"Official_Account\":\"@TOA#_a\",\"SubscribeAccountList\":[]}", wantErr: "body is not valid JSON"},
+		{name: "DuplicateTopLevelKey", body: `{"Official_Account":"@TOA#_a","Official_Account":"@TOA#_b","SubscribeAccountList":[]}`, wantErr: "an object has the same key twice"},
+		{name: "DuplicateKeyOtherCase", body: `{"Official_Account":"@TOA#_a","official_account":"@TOA#_b","SubscribeAccountList":[]}`, wantErr: "an object has the same key twice"},
+		{name: "DuplicateKeyEscaped", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[{"Subscriber_Account":"jared","Subscriber_\u0041ccount":"ok"}]}`, wantErr: "an object has the same key twice"},
+		{name: "DuplicateSubscriberKey", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[{"Subscriber_Account":"jared","Subscriber_Account":"ok"}]}`, wantErr: "an object has the same key twice"},
+		{name: "DuplicateKeyInUnknownField", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[],"X":{"k":1,"k":2}}`, wantErr: "an object has the same key twice"},
+		{name: "DeeplyNested", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[],"X":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, wantErr: "nested more than 32 deep"},
 		{name: "Truncated", body: `{"Official_Account":"@TOA#_a","SubscribeAccountList":[`, wantErr: "body is not valid JSON"},
 	}
 	for _, tt := range tests {
