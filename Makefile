@@ -53,5 +53,24 @@ package-scf:
 	unzip -qo dist/scf-web.zip -d dist/scf-web
 
 # --- AWS Lambda (functions/lambda): package-lambda builds dist/lambda.zip ---
-.PHONY: package-lambda
+# dist/lambda.zip holds bootstrap (runtime provided.al2023, arm64 as template.yaml says; ARCH=amd64
+# for x86_64) and the policy. build-WebhookFunction is sam build's target for template.yaml
+# (BuildMethod: makefile): the same zip, unpacked (unzip keeps the exec bit) into $(ARTIFACTS_DIR).
+# bin/aws-lambda-rie is the Lambda Runtime Interface Emulator the end-to-end test runs bootstrap
+# under; `make test` installs it and passes its path as SUBGATE_RIE.
+ARCH ?= arm64
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w"
+RIE_MODULE = github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+RIE = bin/aws-lambda-rie
+.PHONY: package-lambda build-WebhookFunction
 package-lambda:
+	rm -rf dist/lambda dist/lambda.zip
+	$(LAMBDA_BUILD) -o dist/lambda/bootstrap ./functions/lambda
+	$(PACK) -o dist/lambda.zip -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)
+
+build-WebhookFunction: package-lambda
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it (run sam build, or make package-lambda)"; exit 1; }
+	unzip -qo dist/lambda.zip -d "$(ARTIFACTS_DIR)"
+
+$(RIE):
+	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)
