@@ -12,9 +12,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tencentyun/scf-go-lib/cloudfunction"
 
 	"github.com/subgate/subgate/pkg/gate"
 )
+
+// Handler is what cloudfunction.StartHandler takes: a raw-bytes handler.
+var _ cloudfunction.Handler = (*Handler)(nil)
 
 // Response shapes the handler answers HTTP events with, around the gate's answer.
 func functionURLAnswer(status int, answer string) string {
