@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,9 @@ import (
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/webhook"
 )
+
+// Handler is a raw-bytes handler, so aws-lambda-go hands it every payload, JSON or not.
+var _ lambda.Handler = Handler{}
 
 const testRequestID = "8f5a2c1e-0d1b-4c3a-9e7f-000000000001"
 
