@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -150,7 +152,7 @@ func isLoopback(host string) bool {
 func (c Config) LoadPolicy() (*policy.Policy, error) {
 	switch {
 	case c.PolicyFile != "":
-		p, err := policy.Load(c.PolicyFile)
+		p, err := policy.Load(findPolicyFile(c.PolicyFile, executableDir()))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, EnvPolicyFile, err)
 		}
@@ -164,6 +166,31 @@ func (c Config) LoadPolicy() (*policy.Policy, error) {
 	default:
 		return policy.AllowAll(), nil
 	}
+}
+
+// findPolicyFile resolves a relative policy path from the working directory or, when nothing is
+// there, from the executable's folder: the code folder on SCF and Lambda, whatever the runtime's
+// working directory is.
+func findPolicyFile(path, exeDir string) string {
+	if filepath.IsAbs(path) || exeDir == "" {
+		return path
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	beside := filepath.Join(exeDir, path)
+	if _, err := os.Stat(beside); err == nil {
+		return beside
+	}
+	return path
+}
+
+func executableDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Dir(exe)
 }
 
 func isDigits(s string) bool {

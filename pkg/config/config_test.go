@@ -3,6 +3,8 @@ package config
 import (
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -106,4 +108,13 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+func TestFindPolicyFile(t *testing.T) {
+	exeDir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(exeDir, "policy.yaml"), []byte("default: allow\n"), 0o644))
+	assert.Equal(t, filepath.Join(exeDir, "policy.yaml"), findPolicyFile("policy.yaml", exeDir), "beside the executable")
+	assert.Equal(t, "config_test.go", findPolicyFile("config_test.go", exeDir), "the working directory first")
+	assert.Equal(t, "missing.yaml", findPolicyFile("missing.yaml", exeDir), "not found: the path as given, for the error")
+	assert.Equal(t, "/abs/policy.yaml", findPolicyFile("/abs/policy.yaml", exeDir))
 }
