@@ -1,8 +1,9 @@
 // Command pack writes a deployment zip: executables with their executable bit, other files, and
 // optionally a policy (checked first) as policy.yaml with the list files it names beside it.
-// It needs no zip program, so `make package` works on a machine without one.
+// With -dir it also lays the same files out in a folder, for deploy tools that take a folder.
+// It needs no zip or unzip program, so `make package` works on a machine without them.
 //
-//	go run ./deploy/pack -o dist/scf.zip -x main=dist/scf/main -policy deploy/policy.example.yaml
+//	go run ./deploy/pack -o dist/scf.zip -dir dist/scf -x main=dist/scf/main -policy deploy/policy.example.yaml
 package main
 
 import (
@@ -44,6 +45,7 @@ func (e entries) Set(v string) error {
 func main() {
 	var files []entry
 	out := flag.String("o", "", "the zip to write")
+	dir := flag.String("dir", "", "a folder to write the same files into")
 	policyFile := flag.String("policy", "", "a policy file to check and add as policy.yaml, with its list files")
 	flag.Var(entries{&files, 0o755}, "x", "NAME=PATH: an executable to add (repeatable)")
 	flag.Var(entries{&files, 0o644}, "f", "NAME=PATH: a file to add (repeatable)")
@@ -61,6 +63,50 @@ func main() {
 	if err := write(*out, files); err != nil {
 		fail(err)
 	}
+	if *dir != "" {
+		if err := lay(*dir, files); err != nil {
+			fail(err)
+		}
+	}
+}
+
+// lay writes the files into dir with their modes, leaving a file that is already in place alone.
+func lay(dir string, files []entry) error {
+	for _, e := range files {
+		dst := filepath.Join(dir, filepath.FromSlash(e.name))
+		if same, _ := sameFile(e.src, dst); same {
+			if err := os.Chmod(dst, e.mode); err != nil {
+				return err
+			}
+			continue
+		}
+		data, err := os.ReadFile(e.src)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, e.mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(dst, e.mode); err != nil { // WriteFile keeps an existing file's mode
+			return err
+		}
+	}
+	return nil
+}
+
+func sameFile(a, b string) (bool, error) {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	ib, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(ia, ib), nil
 }
 
 // policyEntries checks the policy by loading it, then lists it and its list files for the zip,
