@@ -5,7 +5,7 @@ DEMO_APPID ?= 1400000001
 POLICY    ?= deploy/policy.example.yaml
 ADDR      ?= 127.0.0.1:8080
 
-.PHONY: all run test lint build clean
+.PHONY: all run test lint build clean fuzz
 
 all: lint test
 
@@ -13,16 +13,28 @@ all: lint test
 run:
 	SUBGATE_SDKAPPID=$(DEMO_APPID) SUBGATE_POLICY_FILE=$(POLICY) SUBGATE_ADDR=$(ADDR) $(GO) run ./functions/http
 
-## test: every test, with the race detector
-test:
-	$(GO) test -race ./...
+## test: every test, with the race detector; the Lambda end-to-end test runs under the emulator in bin/
+test: bin/aws-lambda-rie
+	SUBGATE_RIE=$(CURDIR)/bin/aws-lambda-rie $(GO) test -race ./...
 
-## lint: gofmt, go vet, go mod tidy (must leave no diff)
+## fuzz: every fuzz target for FUZZTIME each (make test runs their seed corpora)
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## lint: gofmt, go vet, go mod tidy (must leave no diff), cfn-lint on template.yaml
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: pip install cfn-lint (it checks template.yaml)"; exit 1; }
+	cfn-lint template.yaml
 
 ## build: every binary for this machine, into bin/
 build:
@@ -40,22 +52,20 @@ PACK = $(GO) run ./deploy/pack
 # --- Tencent SCF (functions/scf): package-scf builds dist/scf.zip and dist/scf-web.zip ---
 # dist/scf.zip: the event function (handler main) for the console; dist/scf/ holds the same files
 # for serverless.yml (src: ./dist/scf). dist/scf-web.zip and dist/scf-web/: the Web Function, whose
-# scf_bootstrap starts the HTTP server. Unpacking the zips (with unzip) keeps their exec bits.
+# scf_bootstrap starts the HTTP server. pack -dir lays each zip's files out with their exec bits.
 SCF_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w"
 .PHONY: package-scf
 package-scf:
 	rm -rf dist/scf dist/scf.zip dist/scf-web dist/scf-web.zip
 	$(SCF_BUILD) -o dist/scf/main ./functions/scf
-	$(PACK) -o dist/scf.zip -x main=dist/scf/main -policy $(POLICY)
-	unzip -qo dist/scf.zip -d dist/scf
+	$(PACK) -o dist/scf.zip -dir dist/scf -x main=dist/scf/main -policy $(POLICY)
 	$(SCF_BUILD) -o dist/scf-web/subgate ./functions/http
-	$(PACK) -o dist/scf-web.zip -x scf_bootstrap=deploy/scf_bootstrap -x subgate=dist/scf-web/subgate -policy $(POLICY)
-	unzip -qo dist/scf-web.zip -d dist/scf-web
+	$(PACK) -o dist/scf-web.zip -dir dist/scf-web -x scf_bootstrap=deploy/scf_bootstrap -x subgate=dist/scf-web/subgate -policy $(POLICY)
 
 # --- AWS Lambda (functions/lambda): package-lambda builds dist/lambda.zip ---
 # dist/lambda.zip holds bootstrap (runtime provided.al2023, arm64 as template.yaml says; ARCH=amd64
 # for x86_64) and the policy. build-WebhookFunction is sam build's target for template.yaml
-# (BuildMethod: makefile): the same zip, unpacked (unzip keeps the exec bit) into $(ARTIFACTS_DIR).
+# (BuildMethod: makefile): the same files, laid out by pack -dir in $(ARTIFACTS_DIR).
 # bin/aws-lambda-rie is the Lambda Runtime Interface Emulator the end-to-end test runs bootstrap
 # under; `make test` installs it and passes its path as SUBGATE_RIE.
 ARCH ?= arm64
@@ -70,7 +80,7 @@ package-lambda:
 
 build-WebhookFunction: package-lambda
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it (run sam build, or make package-lambda)"; exit 1; }
-	unzip -qo dist/lambda.zip -d "$(ARTIFACTS_DIR)"
+	$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)
 
 $(RIE):
 	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)

@@ -3,8 +3,8 @@ module github.com/subgate/subgate
 go 1.26
 
 require (
-	github.com/aws/aws-lambda-go v1.55.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-	github.com/tencentyun/scf-go-lib v0.0.0-20230904103145-13c9a7eeca80 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	github.com/aws/aws-lambda-go v1.55.1
+	github.com/stretchr/testify v1.12.1
+	github.com/tencentyun/scf-go-lib v0.0.0-20230904103145-13c9a7eeca80
+	go.yaml.in/yaml/v3 v3.0.6
 )

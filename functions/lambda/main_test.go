@@ -38,7 +38,7 @@ const (
 	answerRefused     = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
 	proxyRefused      = `{"statusCode":200,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"RefusedSubscribers_Account\":[\"jared\"]}","isBase64Encoded":false}`
 	albMultiRefused   = `{"statusCode":200,"statusDescription":"200 OK","multiValueHeaders":{"Content-Type":["application/json; charset=utf-8"]},"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"RefusedSubscribers_Account\":[\"jared\"]}","isBase64Encoded":false}`
-	notAnObjectAnswer = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: the payload is not a JSON object; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body"}`
+	notAnObjectAnswer = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: the payload is not a JSON object; subgate takes the HTTP events of the function's URL or gateway, or a webhook body"}`
 )
 
 // TestBootstrapUnderEmulator builds the real bootstrap, packs it with the example policy as

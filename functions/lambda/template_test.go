@@ -72,7 +72,7 @@ func TestTemplateMatchesBuildAndCode(t *testing.T) {
 		assert.Equal(t, ".", fn.CodeURI, "sam build runs the top-level Makefile")
 		assert.Equal(t, []string{"package-lambda"}, prerequisites(t, makefile, "build-"+id),
 			"sam build's target builds what make package-lambda builds")
-		assert.Contains(t, recipe(t, makefile, "build-"+id), `unzip -qo dist/lambda.zip -d "$(ARTIFACTS_DIR)"`)
+		assert.Contains(t, recipe(t, makefile, "build-"+id), `$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)`)
 	})
 	t.Run("HandlerIsTheBootstrapInTheZip", func(t *testing.T) {
 		assert.Equal(t, "bootstrap", fn.Handler)

@@ -63,7 +63,7 @@ func TestEndToEnd(t *testing.T) {
 
 		got = fn.invoke(t, "req-malformed", []byte(`{"httpMethod": "POST", "body": `), exampleEnv)
 		assert.JSONEq(t, failure("event not recognised: the payload is not JSON; "+
-			"subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body"), got)
+			"subgate takes the HTTP events of the function's URL or gateway, or a webhook body"), got)
 
 		// Still up, and the configuration loaded on the first invocation is kept: this request
 		// sends none, as a later invoke request could.

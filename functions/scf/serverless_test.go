@@ -150,23 +150,21 @@ func readPackageSCF(t *testing.T) packageSCF {
 	require.NoError(t, err, "make -n package-scf: %s", out)
 	pkg := packageSCF{builds: map[string]string{}, flags: map[string]string{}, zips: map[string]packCommand{}, unpacks: map[string]string{}}
 	build := regexp.MustCompile(` go build .*-o (\S+) (\./\S+)$`)
-	unzip := regexp.MustCompile(`^unzip .*?(\S+\.zip) -d (\S+)$`)
 	for _, line := range strings.Split(string(out), "\n") {
 		line = strings.TrimSpace(line)
 		if m := build.FindStringSubmatch(line); m != nil {
 			pkg.builds[m[2]], pkg.flags[m[2]] = m[1], line
 		}
-		if m := unzip.FindStringSubmatch(line); m != nil {
-			pkg.unpacks[m[1]] = m[2]
-		}
 		if strings.HasPrefix(line, "go run ./deploy/pack ") {
 			args := strings.Fields(strings.TrimPrefix(line, "go run ./deploy/pack "))
 			p := packCommand{executables: map[string]string{}}
-			var zip string
+			var zip, dir string
 			for i := 0; i+1 < len(args); i += 2 {
 				switch args[i] {
 				case "-o":
 					zip = args[i+1]
+				case "-dir":
+					dir = args[i+1]
 				case "-x":
 					name, file, _ := strings.Cut(args[i+1], "=")
 					p.executables[name] = file
@@ -175,6 +173,9 @@ func readPackageSCF(t *testing.T) packageSCF {
 				}
 			}
 			pkg.zips[zip] = p
+			if dir != "" {
+				pkg.unpacks[zip] = dir
+			}
 		}
 	}
 	require.Contains(t, pkg.zips, "dist/scf.zip", "make -n package-scf:\n%s", out)

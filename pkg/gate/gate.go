@@ -166,7 +166,7 @@ func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) (
 // Unrecognised is the answer to an invocation whose event subgate cannot read.
 func Unrecognised(what string) []byte {
 	return webhook.Failure("event not recognised: " + what +
-		"; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body").Encode()
+		"; subgate takes the HTTP events of the function's URL or gateway, or a webhook body").Encode()
 }
 
 // rawQuery is the query string to relay: as it arrived when known, else re-encoded.

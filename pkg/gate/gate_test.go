@@ -347,7 +347,7 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 func TestUnrecognised(t *testing.T) {
-	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: payload is not JSON; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body"}`,
+	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: payload is not JSON; subgate takes the HTTP events of the function's URL or gateway, or a webhook body"}`,
 		string(Unrecognised("payload is not JSON")))
 }
 

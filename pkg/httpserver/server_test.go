@@ -163,7 +163,9 @@ func TestLoadMixedRequests(t *testing.T) {
 			return "SdkAppid=" + appID + "&CallbackCommand=" + webhook.CommandBeforeAddSubscriber + "&RequestTime=" + rt + "&Sign=" + webhook.Sign("guess", rt)
 		}, body: sampleBody("jared"),
 			status: 401, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"request is not authenticated: Sign does not match (check the token set in the Chat console)"}`},
-		{name: "other app", query: func() string { return strings.Replace(signedQuery(webhook.CommandBeforeAddSubscriber), appID, "1400000009", 1) }, body: sampleBody("jared"),
+		{name: "other app", query: func() string {
+			return strings.Replace(signedQuery(webhook.CommandBeforeAddSubscriber), appID, "1400000009", 1)
+		}, body: sampleBody("jared"),
 			status: 403, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid 1400000009 does not match this deployment"}`},
 		{name: "malformed", query: func() string { return signedQuery(webhook.CommandBeforeAddSubscriber) }, body: `{"Official_Account":`,
 			status: 400, want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: body is not valid JSON: it ends inside its object"}`},

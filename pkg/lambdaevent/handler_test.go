@@ -40,7 +40,7 @@ const (
 	albMissingSdkAppid    = `{"statusCode":403,"statusDescription":"403 Forbidden","headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"SdkAppid is missing from the query string\"}","isBase64Encoded":false}`
 	albGetNotAllowed      = `{"statusCode":405,"statusDescription":"405 Method Not Allowed","headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"method GET is not allowed: Chat sends webhooks with POST\"}","isBase64Encoded":false}`
 	albMultiGetNotAllowed = `{"statusCode":405,"statusDescription":"405 Method Not Allowed","multiValueHeaders":{"Content-Type":["application/json; charset=utf-8"]},"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"method GET is not allowed: Chat sends webhooks with POST\"}","isBase64Encoded":false}`
-	unrecognisedSuffix    = `; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body`
+	unrecognisedSuffix    = `; subgate takes the HTTP events of the function's URL or gateway, or a webhook body`
 )
 
 // examplePolicySdkAppID is the SDKAppID the seed sample and the console events are for.

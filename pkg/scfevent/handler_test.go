@@ -34,7 +34,7 @@ func failure(info string) string {
 	return string(out)
 }
 
-const unrecognisedTail = "; subgate takes an HTTP event (Function URL, API Gateway, ALB) or a webhook body"
+const unrecognisedTail = "; subgate takes the HTTP events of the function's URL or gateway, or a webhook body"
 
 func TestHandlerInvoke(t *testing.T) {
 	tests := []struct {
