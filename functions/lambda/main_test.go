@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +91,38 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 			fn.invoke(t, "e2e-unsigned", httpAPIEventWithQuery(t, "")))
 		// The console's raw webhook body needs no signature: only the function's invokers can send it.
 		assert.JSONEq(t, answerRefused, fn.invoke(t, "e2e-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
+	})
+
+	t.Run("RelayToExistingBackend", func(t *testing.T) {
+		relayed := make(chan *http.Request, 4)
+		backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			relayed <- r
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"muted by the app"}`)
+		}))
+		t.Cleanup(backend.Close)
+		fn := startFunction(t, emulator, task, map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "policy.yaml",
+			"SUBGATE_FORWARD_URL": backend.URL + "/im"})
+		groupEvent := bytes.ReplaceAll(readFile(t, repoRoot, "deploy", "events", "lambda-http-api.json"),
+			[]byte(webhook.CommandBeforeAddSubscriber), []byte("Group.CallbackBeforeSendMsg"))
+		assert.JSONEq(t,
+			`{"statusCode":200,"headers":{"Content-Type":"application/json"},"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":1,\"ErrorInfo\":\"muted by the app\"}","isBase64Encoded":false}`,
+			fn.invoke(t, "e2e-relay", groupEvent))
+		r := <-relayed
+		assert.Equal(t, "/im", r.URL.Path)
+		assert.Equal(t, "SdkAppid=1400000001&CallbackCommand=Group.CallbackBeforeSendMsg&contenttype=json&ClientIP=203.0.113.7&OptPlatform=RESTAPI", r.URL.RawQuery, "the query string arrives unchanged")
+		assert.Equal(t, "e2e-relay", r.Header.Get("X-Subgate-Request-Id"))
+
+		// The command subgate answers itself is never relayed.
+		assert.JSONEq(t, proxyRefused, fn.invoke(t, "e2e-not-relayed", readFile(t, repoRoot, "deploy", "events", "lambda-http-api.json")))
+		assert.Empty(t, relayed)
+
+		// A backend that is down degrades to Chat's default answer.
+		backend.Close()
+		assert.JSONEq(t,
+			`{"statusCode":200,"headers":`+headersJSON+`,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}","isBase64Encoded":false}`,
+			fn.invoke(t, "e2e-relay-down", groupEvent))
+		assert.Contains(t, fn.output.String(), `"request_id":"e2e-relay-down"`)
 	})
 
 	t.Run("BrokenConfiguration", func(t *testing.T) {

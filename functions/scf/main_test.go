@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/rpc"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +104,38 @@ func TestEndToEnd(t *testing.T) {
 		badSign := withQuery(t, withQuery(t, event, "RequestTime", requestTime), "Sign", webhook.Sign("another-token", requestTime))
 		assert.JSONEq(t, functionURLAnswer(401, failure("request is not authenticated: Sign does not match (check the token set in the Chat console)")),
 			fn.invoke(t, "req-bad-sign", badSign, env))
+	})
+
+	t.Run("RelayToExistingBackend", func(t *testing.T) {
+		relayed := make(chan *http.Request, 4)
+		backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			relayed <- r
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"muted by the app"}`)
+		}))
+		t.Cleanup(backend.Close)
+		fn := startFunction(t, bin)
+		env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": policyFile, "SUBGATE_FORWARD_URL": backend.URL + "/im"}
+		event := readFile(t, "..", "..", "deploy", "events", "scf-function-url.json")
+		groupEvent := withQuery(t, event, "CallbackCommand", "Group.CallbackBeforeSendMsg")
+
+		got := fn.invoke(t, "req-relay", groupEvent, env)
+		assert.JSONEq(t, mustJSON(map[string]any{"statusCode": 200, "headers": map[string]string{"Content-Type": "application/json"},
+			"body": `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"muted by the app"}`}), got)
+		r := <-relayed
+		assert.Equal(t, "/im", r.URL.Path)
+		assert.Equal(t, url.Values{"SdkAppid": {"1400000001"}, "CallbackCommand": {"Group.CallbackBeforeSendMsg"}, "contenttype": {"json"},
+			"ClientIP": {"203.0.113.7"}, "OptPlatform": {"RESTAPI"}}, r.URL.Query(), "the same query parameters and values (SCF events carry no raw query string)")
+		assert.Equal(t, "req-relay", r.Header.Get("X-Subgate-Request-Id"))
+
+		// The command subgate answers itself is never relayed.
+		assert.JSONEq(t, functionURLAnswer(200, answerRefusedJared), fn.invoke(t, "req-not-relayed", event, env))
+		assert.Empty(t, relayed)
+
+		// A backend that is down degrades to Chat's default answer.
+		backend.Close()
+		assert.JSONEq(t, functionURLAnswer(200, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`), fn.invoke(t, "req-relay-down", groupEvent, env))
+		assert.Contains(t, fn.logLine(t, "req-relay-down")["reason"], "relay failed, answered OK instead: backend did not answer")
 	})
 
 	t.Run("BrokenConfiguration", func(t *testing.T) {

@@ -18,10 +18,11 @@ func TestFunctionURLRequest(t *testing.T) {
 		want    gate.Request
 	}{
 		{"ConsoleTemplate", "console-function-url.json", gate.Request{
-			Method: "POST",
-			Query:  url.Values{"parameter1": {"value1", "value2"}, "parameter2": {"value"}},
-			Header: http.Header{"Header1": {"value1"}, "Header2": {"value1,value2"}, "Cookie": {"cookie1; cookie2"}},
-			Body:   []byte("Hello from client!"),
+			Method:   "POST",
+			Query:    url.Values{"parameter1": {"value1", "value2"}, "parameter2": {"value"}},
+			RawQuery: "parameter1=value1&parameter1=value2&parameter2=value",
+			Header:   http.Header{"Header1": {"value1"}, "Header2": {"value1,value2"}, "Cookie": {"cookie1; cookie2"}},
+			Body:     []byte("Hello from client!"),
 		}},
 		{"WebhookWithBase64Body", "function-url-webhook.json", gate.Request{
 			Method: "POST",
@@ -32,8 +33,9 @@ func TestFunctionURLRequest(t *testing.T) {
 				"ClientIP":        {"203.0.113.7"},
 				"OptPlatform":     {"RESTAPI"},
 			},
-			Header: http.Header{"Content-Type": {"application/json"}, "Host": {"abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"}},
-			Body:   seedSample(t),
+			RawQuery: "SdkAppid=1400000001&CallbackCommand=OfficialAccount.CallbackBeforeAddSubscriber&contenttype=json&ClientIP=203.0.113.7&OptPlatform=RESTAPI",
+			Header:   http.Header{"Content-Type": {"application/json"}, "Host": {"abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"}},
+			Body:     seedSample(t),
 		}},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,7 @@ func (e *httpAPIEvent) response(resp gate.Response) any {
 
 // requestV2 translates the fields payload format 2.0 shares between HTTP APIs and Function URLs.
 func requestV2(method, rawQuery string, queryParams, headers map[string]string, cookies []string, body string, isBase64 bool) (gate.Request, error) {
-	req := gate.Request{Method: method, Query: queryV2(rawQuery, queryParams), Header: headerOf(headers, nil)}
+	req := gate.Request{Method: method, Query: queryV2(rawQuery, queryParams), RawQuery: rawQuery, Header: headerOf(headers, nil)}
 	if len(cookies) > 0 {
 		// Payload 2.0 moves the Cookie header into its own field.
 		req.Header.Set("Cookie", strings.Join(cookies, "; "))

@@ -27,6 +27,7 @@ func TestHTTPAPIRequest(t *testing.T) {
 		q["SdkAppid"] = values
 		return q
 	}
+	const webhookRaw = "SdkAppid=1400000001&CallbackCommand=OfficialAccount.CallbackBeforeAddSubscriber&contenttype=json&ClientIP=203.0.113.7&OptPlatform=RESTAPI"
 	plainHeader := http.Header{"Content-Type": {"application/json"}, "Host": {"abcdefghij.execute-api.us-east-1.amazonaws.com"}}
 	tests := []struct {
 		name    string
@@ -34,10 +35,11 @@ func TestHTTPAPIRequest(t *testing.T) {
 		want    gate.Request
 	}{
 		{"ConsoleTemplateRepeatedKeysFromRawQueryString", "console-http-api.json", gate.Request{
-			Method: "POST",
-			Query:  url.Values{"parameter1": {"value1", "value2"}, "parameter2": {"value"}},
-			Header: http.Header{"Header1": {"value1"}, "Header2": {"value1,value2"}, "Cookie": {"cookie1; cookie2"}},
-			Body:   []byte(`{"test":"body"}`),
+			Method:   "POST",
+			Query:    url.Values{"parameter1": {"value1", "value2"}, "parameter2": {"value"}},
+			RawQuery: "parameter1=value1&parameter1=value2&parameter2=value",
+			Header:   http.Header{"Header1": {"value1"}, "Header2": {"value1,value2"}, "Cookie": {"cookie1; cookie2"}},
+			Body:     []byte(`{"test":"body"}`),
 		}},
 		{"SDKSampleGETWithoutBody", "sdk-http-api.json", gate.Request{
 			Method: "GET",
@@ -55,14 +57,14 @@ func TestHTTPAPIRequest(t *testing.T) {
 			Body: []byte{},
 		}},
 		{"Base64BodyAndHeaderCase", "http-api-base64-body.json", gate.Request{
-			Method: "POST", Query: webhookQuery, Body: seedSample(t),
+			Method: "POST", Query: webhookQuery, RawQuery: webhookRaw, Body: seedSample(t),
 			Header: http.Header{"Content-Type": {"application/json"}, "X-Forwarded-For": {"203.0.113.7"}},
 		}},
 		{"RepeatedSdkAppidKeptApart", "http-api-repeated-sdkappid.json", gate.Request{
-			Method: "POST", Query: withSdkAppid("1400000001", "1400000002"), Header: plainHeader, Body: seedSample(t),
+			Method: "POST", Query: withSdkAppid("1400000001", "1400000002"), RawQuery: webhookRaw + "&SdkAppid=1400000002", Header: plainHeader, Body: seedSample(t),
 		}},
 		{"RepeatedSameSdkAppidNotJoined", "http-api-repeated-same-sdkappid.json", gate.Request{
-			Method: "POST", Query: withSdkAppid("1400000001", "1400000001"), Header: plainHeader, Body: seedSample(t),
+			Method: "POST", Query: withSdkAppid("1400000001", "1400000001"), RawQuery: webhookRaw + "&SdkAppid=1400000001", Header: plainHeader, Body: seedSample(t),
 		}},
 		{"NoRawQueryStringReadsQueryStringParameters", "http-api-no-raw-query.json", gate.Request{
 			Method: "POST", Query: webhookQuery, Header: plainHeader, Body: seedSample(t),
