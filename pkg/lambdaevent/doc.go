@@ -17,6 +17,14 @@
 //  6. Anything else, including a payload that is not JSON: the bare FAIL answer of gate.Unrecognised.
 //
 // HTTP events with "isBase64Encoded": true have their body decoded first; a body that is not valid
-// base64 is answered 400 with a FAIL answer in the event's response shape. Every other decision is
-// the gate's. The Lambda request ID goes into gate.Request.RequestID and so into the log line.
+// base64 is answered 400 with a FAIL answer in the event's response shape, and so is an event whose
+// query string or headers are over the limits: more than MaxParams query parameters or header
+// values, or more than MaxEnvelopeBytes in the two together. A base64 body is decoded only as far
+// as the gate needs to refuse it as too large (over gate.MaxBodyBytes: 413). Every other decision
+// is the gate's.
+//
+// A panic in the handler or the gate is recovered, logged once with its stack, and answered 500
+// FAIL in the event's response shape. The gate works within the invocation's deadline less a
+// reserve (a quarter of the time left, at most 250 ms), so that a relay to a backend that hangs is
+// cut off and answered OK, 0 before Lambda ends the invocation. The Lambda request ID goes into gate.Request.RequestID and so into the log line.
 package lambdaevent

@@ -2,7 +2,6 @@ package lambdaevent
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,38 +33,69 @@ type httpEvent interface {
 // errBadBase64 is wrapped by the error for a body that isBase64Encoded says is base64 and is not.
 var errBadBase64 = errors.New("the request body is not valid base64 (isBase64Encoded is true)")
 
+// internalError is the ErrorInfo of the answer to a panic, as the gate words it.
+const internalError = "internal error in subgate; see its log"
+
 // Invoke answers one invocation. It never returns an error and never panics: a failure to
-// translate the event is a FAIL answer, so the runtime never reports a function error or restarts.
+// translate the event is a FAIL answer, and a panic is recovered, logged once with its stack and
+// answered 500 FAIL in the event's response shape (the bare FAIL answer before the event is known),
+// so the runtime never reports a function error or restarts. The gate works within the
+// invocation's deadline, less the time kept to answer (see withAnswerTime).
 func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	var requestID string
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = lc.AwsRequestID
-	}
+	fault := func() []byte { return webhook.Failure(internalError).Encode() }
 	defer func() {
 		if p := recover(); p != nil {
 			h.Gate.Logger().Error("internal fault", "request_id", requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			answer = webhook.Failure("internal error in subgate; see its log").Encode()
+			answer = fault()
 		}
 	}()
 	kind, what := detect(payload)
-	switch kind {
-	case KindWebhookBody:
+	var event httpEvent
+	var decodeErr error
+	if kind != KindWebhookBody && kind != KindUnrecognised {
+		if event, decodeErr = decodeHTTPEvent(kind, payload); decodeErr == nil {
+			fault = func() []byte { return encodeResponse(event.response(internalFault())) }
+		}
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
+	ctx, cancel := withAnswerTime(ctx)
+	defer cancel()
+	switch {
+	case kind == KindWebhookBody:
 		return h.Gate.ServeDirect(ctx, payload, requestID), nil
-	case KindUnrecognised:
+	case kind == KindUnrecognised:
 		return h.unrecognised(ctx, requestID, what), nil
+	case decodeErr != nil:
+		return h.unrecognised(ctx, requestID, fmt.Sprintf("the fields of this %s have the wrong types: %v", kind, decodeErr)), nil
 	}
-	event, err := decodeHTTPEvent(kind, payload)
-	if err != nil {
-		return h.unrecognised(ctx, requestID, fmt.Sprintf("the fields of this %s have the wrong types: %v", kind, err)), nil
+	return encodeResponse(event.response(h.serve(ctx, event, requestID))), nil
+}
+
+// encodeResponse encodes a platform response. The responses hold only strings, ints, bools and
+// maps of them: encoding cannot fail.
+func encodeResponse(response any) []byte {
+	out, _ := json.Marshal(response)
+	return out
+}
+
+// internalFault is the gate's answer to a panic, for the handler's own.
+func internalFault() gate.Response {
+	return gate.Response{
+		StatusCode: http.StatusInternalServerError,
+		Header:     http.Header{"Content-Type": {gate.ContentType}},
+		Body:       webhook.Failure(internalError).Encode(),
 	}
-	// The responses hold only strings, ints and maps of them: encoding cannot fail.
-	out, _ := json.Marshal(event.response(h.serve(ctx, event, requestID)))
-	return out, nil
 }
 
 func (h Handler) serve(ctx context.Context, event httpEvent, requestID string) gate.Response {
 	req, err := event.request()
 	req.RequestID = requestID
+	if err == nil {
+		err = checkEnvelope(req)
+	}
 	if err != nil && h.Gate.Err() == nil {
 		h.Gate.Logger().Warn("failed", "request_id", requestID, "status", http.StatusBadRequest, "reason", err.Error())
 		return gate.Response{
@@ -111,7 +141,7 @@ func decodeBody(body string, isBase64 bool) ([]byte, error) {
 	if !isBase64 {
 		return []byte(body), nil
 	}
-	decoded, err := base64.StdEncoding.DecodeString(body)
+	decoded, err := decodeBase64(body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadBase64, err)
 	}

@@ -58,7 +58,8 @@ func decodeAPIGateway(fields map[string]json.RawMessage) (APIGatewayEvent, error
 }
 
 // Request translates the event into the gate's request. requestID is the SCF invocation's ID;
-// when it is empty the gateway's requestId is used.
+// when it is empty the gateway's requestId is used. A body that is not valid base64 when marked so,
+// or a query string or headers over the limits (MaxParams, MaxEnvelopeBytes), is an error.
 func (e APIGatewayEvent) Request(requestID string) (gate.Request, error) {
 	body, err := decodeBody(e.Body, e.IsBase64Encoded)
 	if err != nil {
@@ -78,13 +79,14 @@ func (e APIGatewayEvent) Request(requestID string) (gate.Request, error) {
 	if requestID == "" {
 		requestID = e.RequestContext.RequestID
 	}
-	return gate.Request{
+	req := gate.Request{
 		Method:    method,
 		Query:     query,
 		Header:    httpHeader(e.Headers),
 		Body:      body,
 		RequestID: requestID,
-	}, nil
+	}
+	return req, checkEnvelope(req)
 }
 
 // NewAPIGatewayResponse translates the gate's answer into the integration response.

@@ -18,7 +18,15 @@
 // do not: queryString values that are a string, an array of strings (a repeated key) or true (a
 // key without a value); header names in any case; isBase64Encoded as a boolean or the string
 // "true"/"false". An HTTP event that cannot be read (say, a body marked base64 that is not) is
-// answered 400 in its own response shape.
+// answered 400 in its own response shape, and so is one whose query string or headers are over the
+// limits: more than MaxParams query parameters or header values, or more than MaxEnvelopeBytes in
+// the two together. A base64 body is decoded only as far as the gate needs to refuse it as too
+// large (over gate.MaxBodyBytes: 413).
+//
+// A panic in the handler or the gate is recovered, logged once with its stack, and answered 500
+// FAIL in the event's response shape. The gate works within the invocation's deadline less a
+// reserve (a quarter of the time left, at most 250 ms), so that a relay to a backend that hangs
+// is cut off and answered OK, 0 before SCF ends the invocation.
 //
 // Handler is the scf-go-lib handler (Invoke(ctx, []byte) ([]byte, error)) that does all of this. It
 // builds its gate on the first invocation, because scf-go-lib sets the function's environment

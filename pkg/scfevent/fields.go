@@ -156,7 +156,7 @@ func decodeBody(body string, isBase64 Flag) ([]byte, error) {
 		return []byte(body), nil
 	}
 	// Padding is optional in what platforms send; either form is accepted.
-	decoded, err := base64.StdEncoding.DecodeString(body)
+	decoded, err := decodeBase64(body)
 	if err != nil {
 		decoded, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(body, "="))
 	}

@@ -46,7 +46,8 @@ func decodeFunctionURL(fields map[string]json.RawMessage) (FunctionURLEvent, err
 	return e, nil
 }
 
-// Request translates the event into the gate's request.
+// Request translates the event into the gate's request. A body that is not valid base64 when marked
+// so, or a query string or headers over the limits (MaxParams, MaxEnvelopeBytes), is an error.
 func (e FunctionURLEvent) Request(requestID string) (gate.Request, error) {
 	body, err := decodeBody(e.Body, e.IsBase64Encoded)
 	if err != nil {
@@ -56,13 +57,14 @@ func (e FunctionURLEvent) Request(requestID string) (gate.Request, error) {
 	if query == nil {
 		query = url.Values{}
 	}
-	return gate.Request{
+	req := gate.Request{
 		Method:    e.HTTPMethod,
 		Query:     query,
 		Header:    httpHeader(e.Headers),
 		Body:      body,
 		RequestID: requestID,
-	}, nil
+	}
+	return req, checkEnvelope(req)
 }
 
 // NewFunctionURLResponse translates the gate's answer into the Function URL response.

@@ -46,18 +46,35 @@ type invocation struct {
 	requestID string
 }
 
+// internalError is the ErrorInfo of the answer to a panic, as the gate words it.
+const internalError = "internal error in subgate; see its log"
+
 // Invoke answers one invocation. It never returns an error: every failure is an answer the caller
-// can read, because an SCF function error would tell Chat nothing.
+// can read, because an SCF function error would tell Chat nothing. A panic is recovered, logged
+// once with its stack and answered 500 FAIL in the event's response shape (the bare FAIL answer
+// for a webhook body or an unrecognised payload). The gate works within the invocation's deadline,
+// less the time kept to answer (see withAnswerTime).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
-	inv := invocation{ctx: ctx, gate: h.Gate(), payload: payload, requestID: RequestID(ctx)}
+	inv := invocation{gate: h.Gate(), payload: payload}
+	fault := func() []byte { return webhook.Failure(internalError).Encode() }
 	defer func() {
 		if p := recover(); p != nil {
 			inv.gate.Logger().Error("internal fault", "request_id", inv.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			answer = webhook.Failure("internal error in subgate; see its log").Encode()
+			answer = fault()
 		}
 	}()
 	kind, fields, why := detect(payload)
 	inv.fields = fields
+	switch kind {
+	case APIGateway:
+		fault = func() []byte { return encode(NewAPIGatewayResponse(internalFault())) }
+	case FunctionURL:
+		fault = func() []byte { return encode(NewFunctionURLResponse(internalFault())) }
+	}
+	inv.requestID = RequestID(ctx)
+	ctx, cancel := withAnswerTime(ctx)
+	defer cancel()
+	inv.ctx = ctx
 	switch kind {
 	case APIGateway:
 		return h.serveAPIGateway(inv), nil
@@ -72,6 +89,15 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 	}
 	inv.gate.Logger().Warn("failed", "request_id", inv.requestID, "reason", "event not recognised: "+why)
 	return gate.Unrecognised(why), nil
+}
+
+// internalFault is the gate's answer to a panic, for the handler's own.
+func internalFault() gate.Response {
+	return gate.Response{
+		StatusCode: http.StatusInternalServerError,
+		Header:     http.Header{"Content-Type": {gate.ContentType}},
+		Body:       webhook.Failure(internalError).Encode(),
+	}
 }
 
 // RequestID is the SCF request ID of the invocation ctx belongs to, "" outside one.
