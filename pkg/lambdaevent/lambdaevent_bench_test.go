@@ -1,0 +1,52 @@
+package lambdaevent_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/lambdaevent"
+)
+
+// Warm-path benchmarks of the Lambda entrypoint end to end (event bytes in, response bytes out through
+// Handler.Invoke), each beside its floor (bench/workload). Nothing here is a timed test.
+
+func benchInvoke(b *testing.B, event string) {
+	b.Helper()
+	payload, err := os.ReadFile("../../deploy/events/" + event)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "../../deploy/policy.example.yaml"}
+	h := lambdaevent.Handler{Gate: gate.FromEnv(func(k string) string { return env[k] }, io.Discard)}
+	ctx := context.Background()
+	if answer, _ := h.Invoke(ctx, payload); !strings.Contains(string(answer), `"statusCode":200`) {
+		b.Fatalf("answer: %s", answer)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_, _ = h.Invoke(ctx, payload)
+	}
+}
+
+func benchFloor(b *testing.B, event string) {
+	b.Helper()
+	payload, err := os.ReadFile("../../deploy/events/" + event)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		workload.FloorEvent(payload, []string{"jared"})
+	}
+}
+
+func BenchmarkLambdaHTTPAPI(b *testing.B)      { benchInvoke(b, "lambda-http-api.json") }
+func BenchmarkLambdaHTTPAPIFloor(b *testing.B) { benchFloor(b, "lambda-http-api.json") }
+func BenchmarkLambdaRESTAPI(b *testing.B)      { benchInvoke(b, "lambda-rest-api.json") }
+func BenchmarkLambdaRESTAPIFloor(b *testing.B) { benchFloor(b, "lambda-rest-api.json") }
