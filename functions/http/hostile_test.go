@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpserver"
+)
+
+// lockedBuffer is a log destination safe for the server's concurrent writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestServerRecoversPanics serves a gate with no policy, so that deciding a subscription panics
+// in the core, with the server this command runs: the request is answered 500, the fault is
+// logged once with its stack, and the server goes on answering.
+func TestServerRecoversPanics(t *testing.T) {
+	sample, err := os.ReadFile("../../deploy/sample-request.json")
+	require.NoError(t, err)
+	logs := &lockedBuffer{}
+	logger := gate.NewLogger(logs, 0)
+	g := gate.New(config.Config{SdkAppID: "1400000001"}, nil, logger)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- httpserver.Run(ctx, ln, g, logger) }()
+	t.Cleanup(func() {
+		stop()
+		assert.NoError(t, <-done)
+	})
+	base := "http://" + ln.Addr().String() + "/"
+
+	status, body := post(t, base+sampleQuery, sample)
+	assert.Equal(t, http.StatusInternalServerError, status)
+	assert.JSONEq(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`, body)
+
+	faults := 0
+	for line := range strings.Lines(logs.String()) {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
+		if entry["msg"] == "internal fault" {
+			faults++
+			assert.Contains(t, entry["stack"], "goroutine ")
+		}
+	}
+	assert.Equal(t, 1, faults, "the fault is logged once, with its stack:\n%s", logs.String())
+
+	// The server keeps serving: the next request, on a command that needs no policy, is answered.
+	status, body = post(t, base+"?SdkAppid=1400000001&CallbackCommand=Group.CallbackAfterSendMsg", []byte(`{}`))
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, body)
+	status, _ = post(t, base+sampleQuery, sample)
+	assert.Equal(t, http.StatusInternalServerError, status, "and faults again the same way")
+}
