@@ -84,3 +84,15 @@ build-WebhookFunction: package-lambda
 
 $(RIE):
 	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)
+
+# --- Benchmarks (make bench) ---
+# bench: the warm-path Go benchmarks beside their floors, cold starts through the real runtime
+# protocols beside hello-world functions built in the same run, peak RSS, zip sizes and the HTTP
+# server under load (see docs/benchmarks.md). It packages for this machine's architecture, prints
+# the tables and writes them to bench/results.md. BENCH_FLAGS passes flags to bench/run (-starts,
+# -count, -invocations, ...). make test never runs a benchmark; it only compiles them.
+BENCH_FLAGS ?=
+.PHONY: bench
+bench: $(RIE)
+	$(MAKE) package ARCH=$$($(GO) env GOARCH)
+	$(GO) run ./bench/run -o bench/results.md -rie $(RIE) $(BENCH_FLAGS)
