@@ -125,6 +125,35 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		assert.Contains(t, fn.output.String(), `"request_id":"e2e-relay-down"`)
 	})
 
+	t.Run("AnswersBeforeTheDeadlineWhenTheBackendHangs", func(t *testing.T) {
+		arrived := make(chan struct{}, 1)
+		release := make(chan struct{})
+		backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			select { // never answers: hangs until the relay gives up or the test ends
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}))
+		t.Cleanup(backend.Close)
+		t.Cleanup(func() { close(release) })
+		// A function timeout of 1 s, well inside the forward timeout: the function must cut the relay
+		// short and answer Chat's default before Lambda ends the invocation.
+		fn := startFunction(t, emulator, task, map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "policy.yaml",
+			"SUBGATE_FORWARD_URL": backend.URL, "SUBGATE_FORWARD_TIMEOUT": "1800ms", "AWS_LAMBDA_FUNCTION_TIMEOUT": "1"})
+		groupEvent := bytes.ReplaceAll(readFile(t, repoRoot, "deploy", "events", "lambda-http-api.json"),
+			[]byte(webhook.CommandBeforeAddSubscriber), []byte("Group.CallbackBeforeSendMsg"))
+		assert.JSONEq(t,
+			`{"statusCode":200,"headers":`+headersJSON+`,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}","isBase64Encoded":false}`,
+			fn.invoke(t, "e2e-hanging-backend", groupEvent))
+		<-arrived
+		out := fn.output.String()
+		assert.Contains(t, out, `"request_id":"e2e-hanging-backend"`)
+		assert.Contains(t, out, `relay failed, answered OK instead`)
+		assert.NotContains(t, out, "Task timed out")
+		assert.Equal(t, 1, strings.Count(out, "INIT START"), "the invocation was not timed out and the function not restarted:\n%s", out)
+	})
+
 	t.Run("BrokenConfiguration", func(t *testing.T) {
 		fn := startFunction(t, emulator, task, map[string]string{"SUBGATE_POLICY_FILE": "policy.yaml"})
 		const info = `subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`

@@ -138,6 +138,37 @@ func TestEndToEnd(t *testing.T) {
 		assert.Contains(t, fn.logLine(t, "req-relay-down")["reason"], "relay failed, answered OK instead: backend did not answer")
 	})
 
+	t.Run("AnswersBeforeTheDeadlineWhenTheBackendHangs", func(t *testing.T) {
+		arrived := make(chan struct{}, 1)
+		release := make(chan struct{})
+		backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			select { // never answers: hangs until the relay gives up or the test ends
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}))
+		t.Cleanup(backend.Close)
+		t.Cleanup(func() { close(release) })
+		fn := startFunction(t, bin)
+		env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": policyFile,
+			"SUBGATE_FORWARD_URL": backend.URL, "SUBGATE_FORWARD_TIMEOUT": "1800ms"}
+		event := readFile(t, "..", "..", "deploy", "events", "scf-function-url.json")
+		// Warm: the first invocation reads the configuration and the policy.
+		assert.JSONEq(t, functionURLAnswer(200, answerRefusedJared), fn.invokeBy(t, time.Now().Add(3*time.Second), "req-warm", event, env))
+
+		// SCF's deadline, one second away, is well inside the forward timeout: the function must cut
+		// the relay short and answer Chat's default before SCF ends the invocation.
+		deadline := time.Now().Add(time.Second)
+		got := fn.invokeBy(t, deadline, "req-hanging-backend", withQuery(t, event, "CallbackCommand", "Group.CallbackBeforeSendMsg"), env)
+		assert.True(t, time.Now().Before(deadline), "answered before the invocation's deadline")
+		assert.JSONEq(t, functionURLAnswer(200, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`), got)
+		<-arrived
+		line := fn.logLine(t, "req-hanging-backend")
+		assert.Equal(t, "WARN", line["level"])
+		assert.Contains(t, line["reason"], "relay failed, answered OK instead")
+	})
+
 	t.Run("BrokenConfiguration", func(t *testing.T) {
 		fn := startFunction(t, bin)
 		env := map[string]string{"SUBGATE_SDKAPPID": "14000abc", "SUBGATE_POLICY_FILE": policyFile}
@@ -263,10 +294,16 @@ func (fn *function) stdout() string {
 // environment variables, and returns the answer payload.
 func (fn *function) invoke(t *testing.T, requestID string, payload []byte, env map[string]string) string {
 	t.Helper()
+	return fn.invokeBy(t, time.Now().Add(3*time.Second), requestID, payload, env)
+}
+
+// invokeBy is invoke with the invocation's deadline, as SCF sends it in the invoke request.
+func (fn *function) invokeBy(t *testing.T, deadline time.Time, requestID string, payload []byte, env map[string]string) string {
+	t.Helper()
 	req := messages.InvokeRequest{
 		Payload:         payload,
 		RequestId:       requestID,
-		Deadline:        messages.InvokeRequest_Timestamp{Seconds: time.Now().Add(3 * time.Second).Unix()},
+		Deadline:        messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
 		FunctionName:    "subgate",
 		FunctionVersion: "$LATEST",
 		MemoryLimitInMb: 64,
