@@ -186,4 +186,3 @@ func checkDecision(t *testing.T, a answer, body []byte) {
 		}
 	}
 }
-

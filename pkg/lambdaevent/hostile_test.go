@@ -274,4 +274,3 @@ func TestDecodeBase64(t *testing.T) {
 		})
 	}
 }
-

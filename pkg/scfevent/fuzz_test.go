@@ -212,4 +212,3 @@ func checkDecision(t *testing.T, a answer, body []byte) {
 		}
 	}
 }
-
