@@ -1,5 +1,7 @@
 // Command pack writes a deployment zip: executables with their executable bit, other files, and
-// optionally a policy (checked first) as policy.yaml with the list files it names beside it.
+// optionally a policy (checked first) as policy.yaml with the list files it names beside it, and
+// the policy's prepared index as policy.yaml.index (policy.Prepare): the function then reads its
+// lists from the index at start instead of parsing them.
 // With -dir it also lays the same files out in a folder, for deploy tools that take a folder.
 // It needs no zip or unzip program, so `make package` works on a machine without them.
 //
@@ -20,10 +22,18 @@ import (
 	"github.com/subgate/subgate/pkg/policy"
 )
 
-// entry is one file of the zip: its name in the zip, where to read it, and its mode.
+// entry is one file of the zip: its name in the zip, where to read it (or its data), and its mode.
 type entry struct {
 	name, src string
+	data      []byte
 	mode      fs.FileMode
+}
+
+func (e entry) read() ([]byte, error) {
+	if e.data != nil {
+		return e.data, nil
+	}
+	return os.ReadFile(e.src)
 }
 
 type entries struct {
@@ -59,6 +69,11 @@ func main() {
 			fail(err)
 		}
 		files = append(files, withPolicy...)
+		index, err := indexEntry(*policyFile)
+		if err != nil {
+			fail(err)
+		}
+		files = append(files, index)
 	}
 	if err := write(*out, files); err != nil {
 		fail(err)
@@ -74,13 +89,13 @@ func main() {
 func lay(dir string, files []entry) error {
 	for _, e := range files {
 		dst := filepath.Join(dir, filepath.FromSlash(e.name))
-		if same, _ := sameFile(e.src, dst); same {
+		if same, _ := sameFile(e.src, dst); e.data == nil && same {
 			if err := os.Chmod(dst, e.mode); err != nil {
 				return err
 			}
 			continue
 		}
-		data, err := os.ReadFile(e.src)
+		data, err := e.read()
 		if err != nil {
 			return err
 		}
@@ -127,6 +142,15 @@ func policyEntries(file string) ([]entry, error) {
 	return list, nil
 }
 
+// indexEntry is the policy's prepared index, packed beside it as policy.yaml.index.
+func indexEntry(file string) (entry, error) {
+	index, err := policy.Prepare(file)
+	if err != nil {
+		return entry{}, err
+	}
+	return entry{name: "policy.yaml" + policy.IndexSuffix, data: index, mode: 0o644}, nil
+}
+
 func write(out string, files []entry) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
@@ -137,7 +161,7 @@ func write(out string, files []entry) error {
 	}
 	zw := zip.NewWriter(f)
 	for _, e := range files {
-		data, err := os.ReadFile(e.src)
+		data, err := e.read()
 		if err != nil {
 			f.Close()
 			return err

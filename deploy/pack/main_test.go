@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/policy"
 )
 
 func TestPackZipAndDir(t *testing.T) {
@@ -65,4 +67,29 @@ func TestPackRefusesPolicies(t *testing.T) {
 	require.NoError(t, os.WriteFile(broken, []byte("denny: [x]\n"), 0o644))
 	_, err = policyEntries(broken)
 	assert.ErrorContains(t, err, `unknown key "denny"`)
+}
+
+func TestPackPreparesTheIndex(t *testing.T) {
+	tmp := t.TempDir()
+	files, err := policyEntries("../policy.example.yaml")
+	require.NoError(t, err)
+	index, err := indexEntry("../policy.example.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, "policy.yaml.index", index.name)
+	files = append(files, index)
+	dir := filepath.Join(tmp, "dir")
+	require.NoError(t, write(filepath.Join(tmp, "out.zip"), files))
+	require.NoError(t, lay(dir, files))
+
+	// The laid-out policy is read from its index, and decides as the example policy does.
+	want, err := policy.Load("../policy.example.yaml")
+	require.NoError(t, err)
+	got, err := policy.Load(filepath.Join(dir, "policy.yaml"))
+	require.NoError(t, err)
+	for _, ids := range [][]string{{"jared", "leckie"}, {"spammer42", "scam_1", "banned_x", "fine"}} {
+		assert.Equal(t, want.Decide("@TOA#_test_for_penn", "107867", ids), got.Decide("@TOA#_test_for_penn", "107867", ids))
+	}
+	prepared, err := os.ReadFile(filepath.Join(dir, "policy.yaml.index"))
+	require.NoError(t, err)
+	assert.Equal(t, index.data, prepared)
 }

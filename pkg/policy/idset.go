@@ -1,9 +1,11 @@
 package policy
 
-// IDSet is a list of user IDs and glob patterns. Exact IDs sit in a hash set, so a list of any
-// length costs one lookup per subscriber; patterns are tried one by one after that.
+// IDSet is a list of user IDs and glob patterns. Exact IDs sit in a hash set (a map when parsed, a
+// table when read from a prepared index), so a list of any length costs one lookup per subscriber;
+// patterns are tried one by one after that.
 type IDSet struct {
 	exact    map[string]struct{}
+	table    *table
 	patterns []string
 }
 
@@ -28,7 +30,11 @@ func (s *IDSet) Len() int {
 	if s == nil {
 		return 0
 	}
-	return len(s.exact) + len(s.patterns)
+	n := len(s.exact) + len(s.patterns)
+	if s.table != nil {
+		n += s.table.n
+	}
+	return n
 }
 
 // Match reports whether id is in the set or matches one of its patterns. A nil set matches nothing.
@@ -37,6 +43,9 @@ func (s *IDSet) Match(id string) bool {
 		return false
 	}
 	if _, ok := s.exact[id]; ok {
+		return true
+	}
+	if s.table.has(id) {
 		return true
 	}
 	for _, p := range s.patterns {

@@ -11,8 +11,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Load reads the policy file at path. List files it names are found relative to its folder.
+// Load reads the policy file at path. List files it names are found relative to its folder. When
+// the policy's prepared index (see Prepare) is beside it and matches it, the policy is read from
+// the index instead of being parsed.
 func Load(path string) (*Policy, error) {
+	if p := loadIndex(path); p != nil {
+		return p, nil
+	}
 	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)

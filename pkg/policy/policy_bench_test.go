@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/subgate/subgate/bench/workload"
@@ -40,13 +41,30 @@ func BenchmarkDecideLargeDenyList(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadLargeDenyList is the start-up cost of the same list: as a list file and inline in YAML.
+// BenchmarkLoadLargeDenyList is the start-up cost of the same list: as a list file and inline in
+// YAML, each parsed and read from its prepared index (what make package deploys).
 func BenchmarkLoadLargeDenyList(b *testing.B) {
-	textPolicy, inlinePolicy, err := workload.WritePolicies(b.TempDir())
+	parsed, indexed := b.TempDir(), b.TempDir()
+	textPolicy, inlinePolicy, err := workload.WritePolicies(parsed)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, c := range []struct{ name, path string }{{"Text", textPolicy}, {"YAML", inlinePolicy}} {
+	textIndexed, inlineIndexed, err := workload.WritePolicies(indexed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, path := range []string{textIndexed, inlineIndexed} {
+		index, err := policy.Prepare(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path+policy.IndexSuffix, index, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ name, path string }{
+		{"Text", textPolicy}, {"YAML", inlinePolicy}, {"TextIndexed", textIndexed}, {"YAMLIndexed", inlineIndexed},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

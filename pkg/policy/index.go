@@ -1,0 +1,307 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+)
+
+// IndexSuffix names a policy's prepared index: the index of policy.yaml is policy.yaml.index.
+//
+// A large list costs much more to parse at start (a hash set built from a 100,000-line file, or the
+// same list as YAML) than a function's whole cold start. Prepare does that work once, when the
+// deployment is packaged: the index holds the loaded policy with each list's exact IDs in a ready
+// hash table, so Load only reads it and slices it. The index records the size and CRC-32C of the
+// policy and of every list file it was made from; Load uses it only when they all still match, and
+// otherwise parses the policy as if there were no index, so a stale index never changes a decision.
+const IndexSuffix = ".index"
+
+const indexMagic = "subgate policy index 1\n"
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// Prepare loads the policy file at path, checking it as Load does, and returns its index.
+func Prepare(path string) ([]byte, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy file: %w", err)
+	}
+	baseDir := filepath.Dir(path)
+	p, err := Parse(text, path, baseDir)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	out.WriteString(indexMagic)
+	// Inputs: the policy text (named ""), then each list file as the policy names it.
+	sources := append([]string{""}, p.files...)
+	putUint32(&out, uint32(len(sources)))
+	for _, name := range sources {
+		data := text
+		if name != "" {
+			if data, err = os.ReadFile(resolve(baseDir, name)); err != nil {
+				return nil, fmt.Errorf("policy %s: %w", path, err)
+			}
+		}
+		putString(&out, name)
+		putUint32(&out, uint32(len(data)))
+		putUint32(&out, crc32.Checksum(data, crcTable))
+	}
+	img, sets := p.image()
+	header, err := json.Marshal(img)
+	if err != nil {
+		return nil, err
+	}
+	putString(&out, string(header))
+	for _, s := range sets {
+		writeTable(&out, s.exact)
+	}
+	// The last four bytes check the rest: a damaged index is ignored, never half-read.
+	putUint32(&out, crc32.Checksum(out.Bytes(), crcTable))
+	return out.Bytes(), nil
+}
+
+// loadIndex returns the policy from the index beside path, or nil when there is none or it does
+// not match the policy and its list files (or cannot be read): the caller then parses the policy.
+//
+// The index is mapped into memory, not read onto the heap, and its tables are used where they lie:
+// the mapping lasts as long as the policy.
+func loadIndex(path string) *Policy {
+	data, release, err := mapFile(path + IndexSuffix)
+	if err != nil {
+		return nil
+	}
+	text, releaseText, err := mapFile(path)
+	if err != nil {
+		release()
+		return nil
+	}
+	p, err := readIndex(data, text, filepath.Dir(path))
+	releaseText()
+	if err != nil {
+		release()
+		return nil
+	}
+	runtime.AddCleanup(p, func(release func()) { release() }, release)
+	return p
+}
+
+var errStaleIndex = errors.New("the index does not match the policy")
+
+func readIndex(data, text []byte, baseDir string) (*Policy, error) {
+	if len(data) < len(indexMagic)+4 {
+		return nil, errStaleIndex
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, crcTable) != sum {
+		return nil, errStaleIndex
+	}
+	r := indexReader{b: body}
+	if string(r.bytes(len(indexMagic))) != indexMagic {
+		return nil, errStaleIndex
+	}
+	for n := r.uint32(); n > 0 && r.err == nil; n-- {
+		name, size, sum := string(r.str()), r.uint32(), r.uint32()
+		if r.err != nil {
+			break
+		}
+		if !matches(text, name, baseDir, size, sum) {
+			return nil, errStaleIndex
+		}
+	}
+	var img image
+	if header := r.str(); r.err == nil {
+		if err := json.Unmarshal(header, &img); err != nil {
+			return nil, err
+		}
+	}
+	sets := make([]*IDSet, len(img.Sets))
+	for i, s := range img.Sets {
+		sets[i] = &IDSet{patterns: s.Patterns, table: r.table()}
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errStaleIndex
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return img.policy(sets)
+}
+
+// matches reports whether an input of the index is unchanged: the policy text (name "") or the
+// list file name.
+func matches(text []byte, name, baseDir string, size, sum uint32) bool {
+	if name == "" {
+		return uint32(len(text)) == size && crc32.Checksum(text, crcTable) == sum
+	}
+	data, release, err := mapFile(resolve(baseDir, name))
+	if err != nil {
+		return false
+	}
+	defer release()
+	return uint32(len(data)) == size && crc32.Checksum(data, crcTable) == sum
+}
+
+// image is a loaded Policy as the index stores it; sets are numbers into the index's list of sets.
+type image struct {
+	Trusted  []string       `json:"trusted,omitempty"`
+	Max      int            `json:"max,omitempty"`
+	Global   rulesImage     `json:"global"`
+	Channels []channelImage `json:"channels,omitempty"`
+	Files    []string       `json:"files,omitempty"`
+	Sets     []setImage     `json:"sets,omitempty"`
+}
+
+type rulesImage struct {
+	Deny         []int `json:"deny,omitempty"`
+	Allow        int   `json:"allow"` // -1: none
+	DefaultAllow bool  `json:"default_allow"`
+}
+
+type channelImage struct {
+	ID     string     `json:"id"`
+	Closed bool       `json:"closed,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Rules  rulesImage `json:"rules"`
+}
+
+type setImage struct {
+	Patterns []string `json:"patterns,omitempty"`
+}
+
+// image describes p, numbering its distinct sets in the order they are first named.
+func (p *Policy) image() (image, []*IDSet) {
+	var sets []*IDSet
+	number := func(s *IDSet) int {
+		if s == nil {
+			return -1
+		}
+		if i := slices.Index(sets, s); i >= 0 {
+			return i
+		}
+		sets = append(sets, s)
+		return len(sets) - 1
+	}
+	rules := func(r rules) rulesImage {
+		out := rulesImage{Allow: number(r.allow), DefaultAllow: r.defaultAllow}
+		for _, d := range r.deny {
+			out.Deny = append(out.Deny, number(d))
+		}
+		return out
+	}
+	img := image{Max: p.maxSubscribers, Global: rules(p.global), Files: p.files}
+	for op := range p.trusted {
+		img.Trusted = append(img.Trusted, op)
+	}
+	sort.Strings(img.Trusted)
+	ids := make([]string, 0, len(p.channels))
+	for id := range p.channels {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		c := p.channels[id]
+		img.Channels = append(img.Channels, channelImage{ID: id, Closed: c.closed, Reason: c.reason, Rules: rules(c.rules)})
+	}
+	for _, s := range sets {
+		img.Sets = append(img.Sets, setImage{Patterns: s.patterns})
+	}
+	return img, sets
+}
+
+// policy rebuilds the Policy an image describes.
+func (img image) policy(sets []*IDSet) (*Policy, error) {
+	set := func(i int) (*IDSet, error) {
+		if i == -1 {
+			return nil, nil
+		}
+		if i < 0 || i >= len(sets) {
+			return nil, errStaleIndex
+		}
+		return sets[i], nil
+	}
+	rules := func(in rulesImage) (rules, error) {
+		out := rules{defaultAllow: in.DefaultAllow}
+		var err error
+		if out.allow, err = set(in.Allow); err != nil {
+			return out, err
+		}
+		for _, d := range in.Deny {
+			s, err := set(d)
+			if err != nil || s == nil {
+				return out, errStaleIndex
+			}
+			out.deny = append(out.deny, s)
+		}
+		return out, nil
+	}
+	p := &Policy{maxSubscribers: img.Max, files: img.Files, channels: make(map[string]*channel, len(img.Channels))}
+	var err error
+	if p.global, err = rules(img.Global); err != nil {
+		return nil, err
+	}
+	if len(img.Trusted) > 0 {
+		p.trusted = make(map[string]struct{}, len(img.Trusted))
+		for _, op := range img.Trusted {
+			p.trusted[op] = struct{}{}
+		}
+	}
+	for _, c := range img.Channels {
+		ch := &channel{closed: c.Closed, reason: c.Reason}
+		if ch.rules, err = rules(c.Rules); err != nil {
+			return nil, err
+		}
+		p.channels[c.ID] = ch
+	}
+	return p, nil
+}
+
+func resolve(baseDir, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(baseDir, name)
+}
+
+func putUint32(b *bytes.Buffer, v uint32) {
+	b.Write(binary.LittleEndian.AppendUint32(nil, v))
+}
+
+func putString(b *bytes.Buffer, s string) {
+	putUint32(b, uint32(len(s)))
+	b.WriteString(s)
+}
+
+// indexReader reads an index front to back; after the first error every read returns zeros.
+type indexReader struct {
+	b   []byte
+	err error
+}
+
+func (r *indexReader) bytes(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.b) {
+		r.err = errStaleIndex
+		return nil
+	}
+	out := r.b[:n:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *indexReader) uint32() uint32 {
+	b := r.bytes(4)
+	if b == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (r *indexReader) str() []byte { return r.bytes(int(r.uint32())) }
