@@ -2,16 +2,18 @@ package policy
 
 // IDSet is a list of user IDs and glob patterns. Exact IDs sit in a hash set (a map when parsed, a
 // table when read from a prepared index), so a list of any length costs one lookup per subscriber;
-// patterns are tried one by one after that.
+// patterns filed by their literal prefix or suffix are tried after that (see globSet).
 type IDSet struct {
 	exact    map[string]struct{}
 	table    *table
 	patterns []string
+	globs    *globSet // the patterns, filed for lookup
 }
 
 func newIDSet(entries []string) *IDSet {
 	s := &IDSet{exact: make(map[string]struct{}, len(entries))}
 	s.add(entries...)
+	s.globs = newGlobSet(s.patterns)
 	return s
 }
 
@@ -48,10 +50,5 @@ func (s *IDSet) Match(id string) bool {
 	if s.table.has(id) {
 		return true
 	}
-	for _, p := range s.patterns {
-		if matchGlob(p, id) {
-			return true
-		}
-	}
-	return false
+	return s.globs.match(id)
 }

@@ -125,7 +125,7 @@ func readIndex(data, text []byte, baseDir string) (*Policy, error) {
 	}
 	sets := make([]*IDSet, len(img.Sets))
 	for i, s := range img.Sets {
-		sets[i] = &IDSet{patterns: s.Patterns, table: r.table()}
+		sets[i] = &IDSet{patterns: s.Patterns, table: r.table(), globs: newGlobSet(s.Patterns)}
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = errStaleIndex
