@@ -87,19 +87,13 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrBadBody)
 	}
-	var raw struct {
-		CallbackCommand      *string          `json:"CallbackCommand"`
-		OfficialAccount      *string          `json:"Official_Account"`
-		OperatorAccount      *string          `json:"Operator_Account"`
-		SubscribeAccountList *[]*subscriberIn `json:"SubscribeAccountList"`
-		EventTime            *float64         `json:"EventTime"` // read only to check its type
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(err))
-	}
-	if dec.InputOffset() < int64(len(bytes.TrimRight(body, " \t\r\n"))) {
-		return nil, fmt.Errorf("%w: body has more after its JSON object", ErrBadBody)
+	var raw addSubscriberIn
+	// A body that is one JSON object and nothing more (the common case) decodes in one pass; any
+	// other is decoded again by a Decoder, whose errors say what is wrong with it.
+	if err := json.Unmarshal(body, &raw); err != nil {
+		if err := decodeStrictly(body, &raw); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkStructure(body); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadBody, err)
@@ -123,9 +117,7 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 		if s == nil {
 			return nil, fmt.Errorf("%w: SubscribeAccountList[%d] is null, not an object", ErrBadBody, i)
 		}
-		if s.Account != nil {
-			req.Subscribers[i] = *s.Account
-		}
+		req.Subscribers[i] = s.Account
 	}
 	return req, nil
 }
@@ -145,8 +137,34 @@ func Command(body []byte) (string, error) {
 	return *raw.CallbackCommand, nil
 }
 
+// addSubscriberIn is the body as encoding/json decodes it: pointers tell a missing field (or
+// entry) from a present one.
+type addSubscriberIn struct {
+	CallbackCommand      *string          `json:"CallbackCommand"`
+	OfficialAccount      *string          `json:"Official_Account"`
+	OperatorAccount      *string          `json:"Operator_Account"`
+	SubscribeAccountList *[]*subscriberIn `json:"SubscribeAccountList"`
+	EventTime            *float64         `json:"EventTime"` // read only to check its type
+}
+
+// subscriberIn is one entry of SubscribeAccountList. A missing or null Subscriber_Account reads as
+// "", as an empty one does.
 type subscriberIn struct {
-	Account *string `json:"Subscriber_Account"`
+	Account string `json:"Subscriber_Account"`
+}
+
+// decodeStrictly decodes a body that json.Unmarshal refused, and says why it is not one JSON object.
+func decodeStrictly(body []byte, raw *addSubscriberIn) error {
+	*raw = addSubscriberIn{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(raw); err != nil {
+		return fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(err))
+	}
+	if dec.InputOffset() < int64(len(bytes.TrimRight(body, " \t\r\n"))) {
+		return fmt.Errorf("%w: body has more after its JSON object", ErrBadBody)
+	}
+	// Unmarshal refused what a Decoder reads whole: report Unmarshal's reason (not expected).
+	return fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(json.Unmarshal(body, raw)))
 }
 
 // describeJSONError turns encoding/json's errors into a sentence about the webhook body.
