@@ -56,16 +56,6 @@ func Failure(info string) Answer {
 	return Answer{ActionStatus: StatusFail, ErrorCode: CodeReject, ErrorInfo: info}
 }
 
-// Encode returns the answer as compact JSON, fields in the documented order.
-func (a Answer) Encode() []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	// An Answer holds only strings and ints: encoding cannot fail.
-	_ = enc.Encode(a)
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
-
 // AddSubscriber is the body of OfficialAccount.CallbackBeforeAddSubscriber.
 type AddSubscriber struct {
 	CallbackCommand string
