@@ -3,7 +3,6 @@ package policy
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -19,14 +18,12 @@ import (
 // A large list costs much more to parse at start (a hash set built from a 100,000-line file, or the
 // same list as YAML) than a function's whole cold start. Prepare does that work once, when the
 // deployment is packaged: the index holds the loaded policy with each list's exact IDs in a ready
-// hash table, so Load only reads it and slices it. The index records the size and CRC-32C of the
+// hash table, so Load only reads it and slices it. The index records the size and CRC-32 of the
 // policy and of every list file it was made from; Load uses it only when they all still match, and
 // otherwise parses the policy as if there were no index, so a stale index never changes a decision.
 const IndexSuffix = ".index"
 
-const indexMagic = "subgate policy index 1\n"
-
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+const indexMagic = "subgate policy index 2\n"
 
 // Prepare loads the policy file at path, checking it as Load does, and returns its index.
 func Prepare(path string) ([]byte, error) {
@@ -53,19 +50,15 @@ func Prepare(path string) ([]byte, error) {
 		}
 		putString(&out, name)
 		putUint32(&out, uint32(len(data)))
-		putUint32(&out, crc32.Checksum(data, crcTable))
+		putUint32(&out, crc32.ChecksumIEEE(data))
 	}
 	img, sets := p.image()
-	header, err := json.Marshal(img)
-	if err != nil {
-		return nil, err
-	}
-	putString(&out, string(header))
+	img.write(&out)
 	for _, s := range sets {
 		writeTable(&out, s.exact)
 	}
 	// The last four bytes check the rest: a damaged index is ignored, never half-read.
-	putUint32(&out, crc32.Checksum(out.Bytes(), crcTable))
+	putUint32(&out, crc32.ChecksumIEEE(out.Bytes()))
 	return out.Bytes(), nil
 }
 
@@ -101,7 +94,7 @@ func readIndex(data, text []byte, baseDir string) (*Policy, error) {
 		return nil, errStaleIndex
 	}
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, crcTable) != sum {
+	if crc32.ChecksumIEEE(body) != sum {
 		return nil, errStaleIndex
 	}
 	r := indexReader{b: body}
@@ -117,12 +110,7 @@ func readIndex(data, text []byte, baseDir string) (*Policy, error) {
 			return nil, errStaleIndex
 		}
 	}
-	var img image
-	if header := r.str(); r.err == nil {
-		if err := json.Unmarshal(header, &img); err != nil {
-			return nil, err
-		}
-	}
+	img := r.image()
 	sets := make([]*IDSet, len(img.Sets))
 	for i, s := range img.Sets {
 		sets[i] = &IDSet{patterns: s.Patterns, table: r.table(), globs: newGlobSet(s.Patterns)}
@@ -140,41 +128,42 @@ func readIndex(data, text []byte, baseDir string) (*Policy, error) {
 // list file name.
 func matches(text []byte, name, baseDir string, size, sum uint32) bool {
 	if name == "" {
-		return uint32(len(text)) == size && crc32.Checksum(text, crcTable) == sum
+		return uint32(len(text)) == size && crc32.ChecksumIEEE(text) == sum
 	}
 	data, release, err := mapFile(resolve(baseDir, name))
 	if err != nil {
 		return false
 	}
 	defer release()
-	return uint32(len(data)) == size && crc32.Checksum(data, crcTable) == sum
+	return uint32(len(data)) == size && crc32.ChecksumIEEE(data) == sum
 }
 
 // image is a loaded Policy as the index stores it; sets are numbers into the index's list of sets.
+// It is written in binary, field by field (see write), so reading it needs no reflection.
 type image struct {
-	Trusted  []string       `json:"trusted,omitempty"`
-	Max      int            `json:"max,omitempty"`
-	Global   rulesImage     `json:"global"`
-	Channels []channelImage `json:"channels,omitempty"`
-	Files    []string       `json:"files,omitempty"`
-	Sets     []setImage     `json:"sets,omitempty"`
+	Trusted  []string
+	Max      int
+	Global   rulesImage
+	Channels []channelImage
+	Files    []string
+	Sets     []setImage
 }
 
 type rulesImage struct {
-	Deny         []int `json:"deny,omitempty"`
-	Allow        int   `json:"allow"` // -1: none
-	DefaultAllow bool  `json:"default_allow"`
+	Deny         []int
+	Allow        int // -1: none
+	DefaultAllow bool
 }
 
 type channelImage struct {
-	ID     string     `json:"id"`
-	Closed bool       `json:"closed,omitempty"`
-	Reason string     `json:"reason,omitempty"`
-	Rules  rulesImage `json:"rules"`
+	ID     string
+	Closed bool
+	Reason string
+	Rules  rulesImage
 }
 
 type setImage struct {
-	Patterns []string `json:"patterns,omitempty"`
+	Patterns []string
 }
 
 // image describes p, numbering its distinct sets in the order they are first named.
@@ -305,3 +294,86 @@ func (r *indexReader) uint32() uint32 {
 }
 
 func (r *indexReader) str() []byte { return r.bytes(int(r.uint32())) }
+
+func (img image) write(out *bytes.Buffer) {
+	putStrings(out, img.Trusted)
+	putUint32(out, uint32(img.Max))
+	putStrings(out, img.Files)
+	putUint32(out, uint32(len(img.Sets)))
+	for _, s := range img.Sets {
+		putStrings(out, s.Patterns)
+	}
+	img.Global.write(out)
+	putUint32(out, uint32(len(img.Channels)))
+	for _, c := range img.Channels {
+		putString(out, c.ID)
+		putBool(out, c.Closed)
+		putString(out, c.Reason)
+		c.Rules.write(out)
+	}
+}
+
+func (r rulesImage) write(out *bytes.Buffer) {
+	putUint32(out, uint32(len(r.Deny)))
+	for _, d := range r.Deny {
+		putUint32(out, uint32(d))
+	}
+	putUint32(out, uint32(r.Allow+1))
+	putBool(out, r.DefaultAllow)
+}
+
+func (r *indexReader) image() image {
+	img := image{Trusted: r.strings(), Max: int(r.uint32()), Files: r.strings()}
+	for n := r.count(); n > 0; n-- {
+		img.Sets = append(img.Sets, setImage{Patterns: r.strings()})
+	}
+	img.Global = r.rules()
+	for n := r.count(); n > 0; n-- {
+		img.Channels = append(img.Channels, channelImage{ID: string(r.str()), Closed: r.uint32() != 0, Reason: string(r.str()), Rules: r.rules()})
+	}
+	return img
+}
+
+func (r *indexReader) rules() rulesImage {
+	var out rulesImage
+	for n := r.count(); n > 0; n-- {
+		out.Deny = append(out.Deny, int(r.uint32()))
+	}
+	out.Allow = int(r.uint32()) - 1
+	out.DefaultAllow = r.uint32() != 0
+	return out
+}
+
+func putStrings(out *bytes.Buffer, list []string) {
+	putUint32(out, uint32(len(list)))
+	for _, s := range list {
+		putString(out, s)
+	}
+}
+
+func putBool(out *bytes.Buffer, b bool) {
+	v := uint32(0)
+	if b {
+		v = 1
+	}
+	putUint32(out, v)
+}
+
+func (r *indexReader) strings() []string {
+	var list []string
+	for n := r.count(); n > 0; n-- {
+		list = append(list, string(r.str()))
+	}
+	return list
+}
+
+// count reads a number of items to follow; each takes at least four bytes, so a count larger than
+// what is left marks a damaged index rather than a huge loop.
+func (r *indexReader) count() int {
+	n := r.uint32()
+	if uint64(n)*4 > uint64(len(r.b)) {
+		r.err = errStaleIndex
+		return 0
+	}
+	return int(n)
+}
