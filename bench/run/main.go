@@ -31,7 +31,7 @@ type options struct {
 	invocations int
 	httpN       int
 	httpConc    int
-	skipGo      bool
+	parts       map[string]bool
 }
 
 func main() {
@@ -45,8 +45,12 @@ func main() {
 	flag.IntVar(&o.invocations, "invocations", 10_000, "invocations before peak RSS is read")
 	flag.IntVar(&o.httpN, "http-requests", 20_000, "requests the HTTP load generator sends for each case")
 	flag.IntVar(&o.httpConc, "http-concurrency", 8, "the load generator's concurrent connections")
-	flag.BoolVar(&o.skipGo, "skip-go", false, "skip the Go benchmarks")
+	parts := flag.String("parts", "go,sizes,cold,rss,http", "what to measure, comma-separated: go (the Go benchmarks), sizes, cold, rss, http")
 	flag.Parse()
+	o.parts = map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		o.parts[strings.TrimSpace(p)] = true
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -64,7 +68,7 @@ func run(o options) error {
 	out := io.MultiWriter(os.Stdout, &report)
 	fmt.Fprintf(out, "# subgate benchmark results\n\n%s\n", machine())
 
-	if !o.skipGo {
+	if o.parts["go"] {
 		step("Go benchmarks (warm path)")
 		rows, err := goBenchmarks(o.count, o.benchtime)
 		if err != nil {
@@ -78,29 +82,34 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	writeSizes(out, fx)
-
-	step(fmt.Sprintf("cold starts (%d of each)", o.starts))
+	if o.parts["sizes"] {
+		writeSizes(out, fx)
+	}
 	o.rie = abs(o.rie)
-	cold, err := coldStarts(fx, o.rie, o.starts)
-	if err != nil {
-		return err
+	if o.parts["cold"] {
+		step(fmt.Sprintf("cold starts (%d of each)", o.starts))
+		cold, err := coldStarts(fx, o.rie, o.starts)
+		if err != nil {
+			return err
+		}
+		writeCold(out, cold)
 	}
-	writeCold(out, cold)
-
-	step(fmt.Sprintf("peak RSS after %d invocations", o.invocations))
-	rss, err := peakRSS(fx, o.rie, o.invocations)
-	if err != nil {
-		return err
+	if o.parts["rss"] {
+		step(fmt.Sprintf("peak RSS after %d invocations", o.invocations))
+		rss, err := peakRSS(fx, o.rie, o.invocations)
+		if err != nil {
+			return err
+		}
+		writeRSS(out, rss, o.invocations)
 	}
-	writeRSS(out, rss, o.invocations)
-
-	step("HTTP server under load")
-	load, err := httpLoad(fx, o.httpN, o.httpConc)
-	if err != nil {
-		return err
+	if o.parts["http"] {
+		step("HTTP server under load")
+		load, err := httpLoad(fx, o.httpN, o.httpConc)
+		if err != nil {
+			return err
+		}
+		writeLoad(out, load, o.httpConc)
 	}
-	writeLoad(out, load, o.httpConc)
 
 	fmt.Fprintf(out, "\nThe whole run took %s.\n", time.Since(began).Round(time.Second))
 	if o.out != "" {
