@@ -86,6 +86,7 @@ func main() {
 }
 
 // lay writes the files into dir with their modes, leaving a file that is already in place alone.
+// Each file is replaced by a rename, never rewritten in place.
 func lay(dir string, files []entry) error {
 	for _, e := range files {
 		dst := filepath.Join(dir, filepath.FromSlash(e.name))
@@ -102,14 +103,35 @@ func lay(dir string, files []entry) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, data, e.mode); err != nil {
-			return err
-		}
-		if err := os.Chmod(dst, e.mode); err != nil { // WriteFile keeps an existing file's mode
+		if err := replaceFile(dst, data, e.mode); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// replaceFile writes a new file beside dst and renames it over dst, so a process that has the old
+// file open or mapped (a server running from the folder maps policy.yaml.index) keeps reading the
+// old file whole instead of seeing it cut short.
+func replaceFile(dst string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), mode)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return err
 }
 
 func sameFile(a, b string) (bool, error) {

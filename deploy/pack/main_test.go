@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/zip"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -92,4 +93,29 @@ func TestPackPreparesTheIndex(t *testing.T) {
 	prepared, err := os.ReadFile(filepath.Join(dir, "policy.yaml.index"))
 	require.NoError(t, err)
 	assert.Equal(t, index.data, prepared)
+}
+
+func TestLayReplacesFilesWhole(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "dir")
+	old := []entry{{name: "policy.yaml.index", data: []byte("old index"), mode: 0o600}}
+	require.NoError(t, lay(dir, old))
+	held, err := os.Open(filepath.Join(dir, "policy.yaml.index"))
+	require.NoError(t, err)
+	defer held.Close()
+
+	require.NoError(t, lay(dir, []entry{{name: "policy.yaml.index", data: []byte("new"), mode: 0o644}}))
+	got, err := os.ReadFile(filepath.Join(dir, "policy.yaml.index"))
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(got))
+	info, err := os.Stat(filepath.Join(dir, "policy.yaml.index"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o644), info.Mode().Perm())
+	// A reader of the old file still reads it whole; no temporary file is left behind.
+	stillOld, err := io.ReadAll(held)
+	require.NoError(t, err)
+	assert.Equal(t, "old index", string(stillOld))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1)
 }
