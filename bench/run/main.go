@@ -77,6 +77,26 @@ func run(o options) error {
 		writeWarm(out, rows)
 	}
 
+	if o.parts["sizes"] || o.parts["cold"] || o.parts["rss"] || o.parts["http"] {
+		if err := measureFunctions(o, tmp, out); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "\nThe whole run took %s.\n", time.Since(began).Round(time.Second))
+	if o.out != "" {
+		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, []byte(report.String()), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "bench: wrote %s\n", o.out)
+	}
+	return nil
+}
+
+// measureFunctions measures the packaged functions: sizes, cold starts, memory, HTTP load.
+func measureFunctions(o options, tmp string, out io.Writer) error {
 	step("building the functions, the hello worlds and the policies")
 	fx, err := prepare(tmp, o.dist)
 	if err != nil {
@@ -109,17 +129,6 @@ func run(o options) error {
 			return err
 		}
 		writeLoad(out, load, o.httpConc)
-	}
-
-	fmt.Fprintf(out, "\nThe whole run took %s.\n", time.Since(began).Round(time.Second))
-	if o.out != "" {
-		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(o.out, []byte(report.String()), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "bench: wrote %s\n", o.out)
 	}
 	return nil
 }
