@@ -38,5 +38,9 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 	if o.reason != "" {
 		attrs = append(attrs, slog.String("reason", o.reason))
 	}
-	g.log.LogAttrs(ctx, level, msg, attrs...)
+	// The record goes to the handler directly: Logger.LogAttrs would also capture the caller's
+	// program counter, which the handler (no AddSource) never writes.
+	r := slog.NewRecord(time.Now(), level, msg, 0)
+	r.AddAttrs(attrs...)
+	_ = g.log.Handler().Handle(ctx, r)
 }
