@@ -35,9 +35,9 @@ func TestParseCommonReadsAsTheGeneralWay(t *testing.T) {
 		assert.True(t, assertSameAsGeneral(t, []byte(body)), "the common shape is read the fast way: %s", body)
 	}
 	for _, body := range []string{
-		`{"official_account":"@TOA#_a","SubscribeAccountList":[]}`,                             // another case
+		`{"official_account":"@TOA#_a","SubscribeAccountList":[]}`,                              // another case
 		`{"Official_Account":"@TOA#_a","SubscribeAccountList":[],"Official_Account":"@TOA#_b"}`, // twice
-		`{"Official_Account":"@TOA#_\u0061","SubscribeAccountList":[]}`,                        // an escape
+		`{"Official_Account":"@TOA#_\u0061","SubscribeAccountList":[]}`,                         // an escape
 		`{"Official_Account":"@TOA#_a","SubscribeAccountList":[null]}`,
 		`{"Official_Account":null,"SubscribeAccountList":[]}`,
 		`{"Official_Account":"@TOA#_a","SubscribeAccountList":[],"EventTime":1e400}`,
