@@ -90,9 +90,11 @@ $(RIE):
 # protocols beside hello-world functions built in the same run, peak RSS, zip sizes and the HTTP
 # server under load (see docs/benchmarks.md). It packages for this machine's architecture, prints
 # the tables and writes them to bench/results.md. BENCH_FLAGS passes flags to bench/run (-starts,
-# -count, -invocations, ...). make test never runs a benchmark; it only compiles them.
+# -count, -invocations, ...). make test never runs a benchmark; it only compiles them. Afterwards
+# it packages again as make package does, so dist/ is left ready to deploy (ARCH=arm64 for Lambda).
 BENCH_FLAGS ?=
 .PHONY: bench
 bench: $(RIE)
 	$(MAKE) package ARCH=$$($(GO) env GOARCH)
 	$(GO) run ./bench/run -o bench/results.md -rie $(RIE) $(BENCH_FLAGS)
+	$(MAKE) package
