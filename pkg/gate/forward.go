@@ -43,8 +43,8 @@ func newForwarder(target *url.URL, timeout time.Duration) *forwarder {
 
 // relay sends r on with its query string unchanged, so the backend can check SdkAppid and Sign
 // itself. It returns the backend's answer as it came, or an error saying why it cannot be used.
-func (f *forwarder) relay(ctx context.Context, r Request) (Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+func (f *forwarder) relay(parent context.Context, r Request) (Response, error) {
+	ctx, cancel := context.WithTimeout(parent, f.timeout)
 	defer cancel()
 	target := *f.target
 	target.RawQuery = joinQuery(f.target.RawQuery, r.rawQuery())
@@ -62,7 +62,10 @@ func (f *forwarder) relay(ctx context.Context, r Request) (Response, error) {
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case parent.Err() != nil:
+			return Response{}, fmt.Errorf("backend did not answer before the invocation's deadline")
+		case ctx.Err() != nil:
 			return Response{}, fmt.Errorf("backend did not answer within %s", f.timeout)
 		}
 		return Response{}, fmt.Errorf("backend did not answer: %w", err)

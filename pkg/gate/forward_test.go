@@ -218,3 +218,14 @@ func TestRelayThroughServeHTTP(t *testing.T) {
 	assert.Equal(t, `{"ok":true}`, string(b))
 	assert.Equal(t, rawQuery, (<-got).rawQuery)
 }
+
+// A relay cut by the invocation's deadline, before its own timeout, says so.
+func TestRelayCutByInvocationDeadline(t *testing.T) {
+	srv, _ := backend(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	var logs bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	resp := relayGate(t, srv.URL, time.Second, false, &logs).Serve(ctx, groupRequest("SdkAppid="+appID+"&CallbackCommand=Group.CallbackBeforeSendMsg"))
+	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, string(resp.Body))
+	assert.Contains(t, logs.String(), `"reason":"relay failed, answered OK instead: backend did not answer before the invocation's deadline"`)
+}

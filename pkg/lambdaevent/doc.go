@@ -18,8 +18,8 @@
 //
 // HTTP events with "isBase64Encoded": true have their body decoded first; a body that is not valid
 // base64 is answered 400 with a FAIL answer in the event's response shape, and so is an event whose
-// query string or headers are over the limits: more than MaxParams query parameters or header
-// values, or more than MaxEnvelopeBytes in the two together. A base64 body is decoded only as far
+// query string or headers are over the limits: more than gate.MaxParams query parameters or header
+// values, or more than gate.MaxEnvelopeBytes in the two together. A base64 body is decoded only as far
 // as the gate needs to refuse it as too large (over gate.MaxBodyBytes: 413). Every other decision
 // is the gate's.
 //

@@ -40,7 +40,7 @@ const internalError = "internal error in subgate; see its log"
 // translate the event is a FAIL answer, and a panic is recovered, logged once with its stack and
 // answered 500 FAIL in the event's response shape (the bare FAIL answer before the event is known),
 // so the runtime never reports a function error or restarts. The gate works within the
-// invocation's deadline, less the time kept to answer (see withAnswerTime).
+// invocation's deadline, less the time kept to answer (see gate.WithAnswerTime).
 func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	var requestID string
 	fault := func() []byte { return webhook.Failure(internalError).Encode() }
@@ -61,7 +61,7 @@ func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ e
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
-	ctx, cancel := withAnswerTime(ctx)
+	ctx, cancel := gate.WithAnswerTime(ctx)
 	defer cancel()
 	switch {
 	case kind == KindWebhookBody:
@@ -94,7 +94,7 @@ func (h Handler) serve(ctx context.Context, event httpEvent, requestID string) g
 	req, err := event.request()
 	req.RequestID = requestID
 	if err == nil {
-		err = checkEnvelope(req)
+		err = gate.CheckEnvelope(req)
 	}
 	if err != nil && h.Gate.Err() == nil {
 		h.Gate.Logger().Warn("failed", "request_id", requestID, "status", http.StatusBadRequest, "reason", err.Error())
@@ -141,7 +141,7 @@ func decodeBody(body string, isBase64 bool) ([]byte, error) {
 	if !isBase64 {
 		return []byte(body), nil
 	}
-	decoded, err := decodeBase64(body)
+	decoded, err := gate.DecodeBase64Body(body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadBase64, err)
 	}

@@ -155,43 +155,6 @@ func TestInvokeAnswersBeforeTheDeadline(t *testing.T) {
 	assert.Contains(t, logs.String(), `relay failed, answered OK instead`)
 }
 
-func TestWithAnswerTime(t *testing.T) {
-	t.Run("NoDeadline", func(t *testing.T) {
-		ctx, cancel := withAnswerTime(context.Background())
-		defer cancel()
-		_, ok := ctx.Deadline()
-		assert.False(t, ok)
-	})
-	t.Run("FarDeadlineKeepsTheFullReserve", func(t *testing.T) {
-		deadline := time.Now().Add(time.Minute)
-		parent, cancelParent := context.WithDeadline(context.Background(), deadline)
-		defer cancelParent()
-		ctx, cancel := withAnswerTime(parent)
-		defer cancel()
-		got, ok := ctx.Deadline()
-		require.True(t, ok)
-		assert.Equal(t, deadline.Add(-answerReserve), got)
-	})
-	t.Run("NearDeadlineKeepsAQuarter", func(t *testing.T) {
-		deadline := time.Now().Add(400 * time.Millisecond)
-		parent, cancelParent := context.WithDeadline(context.Background(), deadline)
-		defer cancelParent()
-		ctx, cancel := withAnswerTime(parent)
-		defer cancel()
-		got, ok := ctx.Deadline()
-		require.True(t, ok)
-		assert.True(t, got.Before(deadline))
-		assert.False(t, got.Before(deadline.Add(-100*time.Millisecond)), "at most a quarter of the time left is kept")
-	})
-	t.Run("PassedDeadline", func(t *testing.T) {
-		parent, cancelParent := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-		defer cancelParent()
-		ctx, cancel := withAnswerTime(parent)
-		defer cancel()
-		assert.Error(t, ctx.Err())
-	})
-}
-
 func TestInvokeLimits(t *testing.T) {
 	sample := string(seedSample(t))
 	manyParams := func(n int) string {
@@ -209,7 +172,7 @@ func TestInvokeLimits(t *testing.T) {
 	restEvent, err := json.Marshal(events.APIGatewayProxyRequest{HTTPMethod: http.MethodPost, MultiValueQueryStringParameters: manyMulti, Body: sample})
 	require.NoError(t, err)
 	manyHeaders := map[string]string{}
-	for i := range MaxParams + 1 {
+	for i := range gate.MaxParams + 1 {
 		manyHeaders[fmt.Sprint("X-H", i)] = "v"
 	}
 	tooManyParams := proxyAnswer(400, failureAnswer("the query string has more than 1000 parameters"))
@@ -218,13 +181,13 @@ func TestInvokeLimits(t *testing.T) {
 		payload []byte
 		want    string
 	}{
-		{"AtTheParameterLimit", httpAPIPayload(t, manyParams(MaxParams-5), nil, sample, false), proxyRefusedJared},
+		{"AtTheParameterLimit", httpAPIPayload(t, manyParams(gate.MaxParams-5), nil, sample, false), proxyRefusedJared},
 		{"TenThousandQueryKeys", httpAPIPayload(t, manyParams(10000), nil, sample, false), tooManyParams},
-		{"OneOverTheParameterLimit", httpAPIPayload(t, manyParams(MaxParams-4), nil, sample, false), tooManyParams},
+		{"OneOverTheParameterLimit", httpAPIPayload(t, manyParams(gate.MaxParams-4), nil, sample, false), tooManyParams},
 		{"TenThousandMultiValueQueryKeys", restEvent, tooManyParams},
 		{"OneMiBHeader", httpAPIPayload(t, sampleQuery, map[string]string{"X-Big": strings.Repeat("a", 1<<20)}, sample, false),
 			proxyAnswer(400, failureAnswer("the query string and headers are over 64 KiB"))},
-		{"HugeQueryValue", httpAPIPayload(t, sampleQuery+"&x="+strings.Repeat("a", MaxEnvelopeBytes), nil, sample, false),
+		{"HugeQueryValue", httpAPIPayload(t, sampleQuery+"&x="+strings.Repeat("a", gate.MaxEnvelopeBytes), nil, sample, false),
 			proxyAnswer(400, failureAnswer("the query string and headers are over 64 KiB"))},
 		{"TooManyHeaders", httpAPIPayload(t, sampleQuery, manyHeaders, sample, false),
 			proxyAnswer(400, failureAnswer("the headers have more than 1000 values"))},
@@ -238,39 +201,6 @@ func TestInvokeLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.JSONEq(t, tt.want, invoke(t, g, tt.payload))
-		})
-	}
-}
-
-func TestDecodeBase64(t *testing.T) {
-	encode := base64.StdEncoding.EncodeToString
-	big := bytes.Repeat([]byte("0123456789abcdef"), (2<<20)/16)
-	exact := big[:gate.MaxBodyBytes]
-	withBreak := encode(big)
-	withBreak = withBreak[:40] + "\n" + withBreak[40:]
-	tests := []struct {
-		name    string
-		body    string
-		want    []byte
-		wantErr bool
-	}{
-		{"Small", encode([]byte("hello")), []byte("hello"), false},
-		{"ExactlyTheLimitIsDecodedWhole", encode(exact), exact, false},
-		{"OverTheLimitIsCutOneBytePast", encode(big), big[:gate.MaxBodyBytes+1], false},
-		{"GarbageAfterTheCutIsNotRead", encode(big) + "!!!!", big[:gate.MaxBodyBytes+1], false},
-		{"LineBreakInTheHeadDecodesWhole", withBreak, big, false},
-		{"InvalidSmall", "!!!!", nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeBase64(tt.body)
-			if tt.wantErr {
-				assert.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, len(tt.want), len(got))
-			assert.True(t, bytes.Equal(tt.want, got))
 		})
 	}
 }

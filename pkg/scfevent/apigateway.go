@@ -59,7 +59,7 @@ func decodeAPIGateway(fields map[string]json.RawMessage) (APIGatewayEvent, error
 
 // Request translates the event into the gate's request. requestID is the SCF invocation's ID;
 // when it is empty the gateway's requestId is used. A body that is not valid base64 when marked so,
-// or a query string or headers over the limits (MaxParams, MaxEnvelopeBytes), is an error.
+// or a query string or headers over the limits (gate.MaxParams, gate.MaxEnvelopeBytes), is an error.
 func (e APIGatewayEvent) Request(requestID string) (gate.Request, error) {
 	body, err := decodeBody(e.Body, e.IsBase64Encoded)
 	if err != nil {
@@ -86,7 +86,7 @@ func (e APIGatewayEvent) Request(requestID string) (gate.Request, error) {
 		Body:      body,
 		RequestID: requestID,
 	}
-	return req, checkEnvelope(req)
+	return req, gate.CheckEnvelope(req)
 }
 
 // NewAPIGatewayResponse translates the gate's answer into the integration response.

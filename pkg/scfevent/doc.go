@@ -19,7 +19,7 @@
 // key without a value); header names in any case; isBase64Encoded as a boolean or the string
 // "true"/"false". An HTTP event that cannot be read (say, a body marked base64 that is not) is
 // answered 400 in its own response shape, and so is one whose query string or headers are over the
-// limits: more than MaxParams query parameters or header values, or more than MaxEnvelopeBytes in
+// limits: more than gate.MaxParams query parameters or header values, or more than gate.MaxEnvelopeBytes in
 // the two together. A base64 body is decoded only as far as the gate needs to refuse it as too
 // large (over gate.MaxBodyBytes: 413).
 //

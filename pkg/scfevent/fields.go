@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/subgate/subgate/pkg/gate"
 )
 
 // Query is an event's query string, decoded from an object whose values are a string, an array
@@ -156,7 +158,7 @@ func decodeBody(body string, isBase64 Flag) ([]byte, error) {
 		return []byte(body), nil
 	}
 	// Padding is optional in what platforms send; either form is accepted.
-	decoded, err := decodeBase64(body)
+	decoded, err := gate.DecodeBase64Body(body)
 	if err != nil {
 		decoded, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(body, "="))
 	}

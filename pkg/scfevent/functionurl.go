@@ -47,7 +47,7 @@ func decodeFunctionURL(fields map[string]json.RawMessage) (FunctionURLEvent, err
 }
 
 // Request translates the event into the gate's request. A body that is not valid base64 when marked
-// so, or a query string or headers over the limits (MaxParams, MaxEnvelopeBytes), is an error.
+// so, or a query string or headers over the limits (gate.MaxParams, gate.MaxEnvelopeBytes), is an error.
 func (e FunctionURLEvent) Request(requestID string) (gate.Request, error) {
 	body, err := decodeBody(e.Body, e.IsBase64Encoded)
 	if err != nil {
@@ -64,7 +64,7 @@ func (e FunctionURLEvent) Request(requestID string) (gate.Request, error) {
 		Body:      body,
 		RequestID: requestID,
 	}
-	return req, checkEnvelope(req)
+	return req, gate.CheckEnvelope(req)
 }
 
 // NewFunctionURLResponse translates the gate's answer into the Function URL response.

@@ -157,7 +157,7 @@ func checkHTTPAnswer(t *testing.T, verifier *webhook.Verifier, req gate.Request,
 			t.Fatalf("OK for a request whose signature fails (%v)", err)
 		}
 	}
-	if err := checkEnvelope(req); err != nil {
+	if err := gate.CheckEnvelope(req); err != nil {
 		t.Fatalf("OK for a request over the limits (%v)", err)
 	}
 	if command, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand); command == webhook.CommandBeforeAddSubscriber {

@@ -53,7 +53,7 @@ const internalError = "internal error in subgate; see its log"
 // can read, because an SCF function error would tell Chat nothing. A panic is recovered, logged
 // once with its stack and answered 500 FAIL in the event's response shape (the bare FAIL answer
 // for a webhook body or an unrecognised payload). The gate works within the invocation's deadline,
-// less the time kept to answer (see withAnswerTime).
+// less the time kept to answer (see gate.WithAnswerTime).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	inv := invocation{gate: h.Gate(), payload: payload}
 	fault := func() []byte { return webhook.Failure(internalError).Encode() }
@@ -72,7 +72,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 		fault = func() []byte { return encode(NewFunctionURLResponse(internalFault())) }
 	}
 	inv.requestID = RequestID(ctx)
-	ctx, cancel := withAnswerTime(ctx)
+	ctx, cancel := gate.WithAnswerTime(ctx)
 	defer cancel()
 	inv.ctx = ctx
 	switch kind {

@@ -1,7 +1,6 @@
 package scfevent
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -134,43 +133,6 @@ func TestHandlerAnswersBeforeTheDeadline(t *testing.T) {
 	assert.Contains(t, log.String(), `relay failed, answered OK instead`)
 }
 
-func TestWithAnswerTime(t *testing.T) {
-	t.Run("NoDeadline", func(t *testing.T) {
-		ctx, cancel := withAnswerTime(context.Background())
-		defer cancel()
-		_, ok := ctx.Deadline()
-		assert.False(t, ok)
-	})
-	t.Run("FarDeadlineKeepsTheFullReserve", func(t *testing.T) {
-		deadline := time.Now().Add(time.Minute)
-		parent, cancelParent := context.WithDeadline(context.Background(), deadline)
-		defer cancelParent()
-		ctx, cancel := withAnswerTime(parent)
-		defer cancel()
-		got, ok := ctx.Deadline()
-		require.True(t, ok)
-		assert.Equal(t, deadline.Add(-answerReserve), got)
-	})
-	t.Run("NearDeadlineKeepsAQuarter", func(t *testing.T) {
-		deadline := time.Now().Add(400 * time.Millisecond)
-		parent, cancelParent := context.WithDeadline(context.Background(), deadline)
-		defer cancelParent()
-		ctx, cancel := withAnswerTime(parent)
-		defer cancel()
-		got, ok := ctx.Deadline()
-		require.True(t, ok)
-		assert.True(t, got.Before(deadline))
-		assert.False(t, got.Before(deadline.Add(-100*time.Millisecond)), "at most a quarter of the time left is kept")
-	})
-	t.Run("PassedDeadline", func(t *testing.T) {
-		parent, cancelParent := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-		defer cancelParent()
-		ctx, cancel := withAnswerTime(parent)
-		defer cancel()
-		assert.Error(t, ctx.Err())
-	})
-}
-
 func TestHandlerLimits(t *testing.T) {
 	withParams := func(n int) map[string]any {
 		q := chatQuery()
@@ -180,13 +142,13 @@ func TestHandlerLimits(t *testing.T) {
 		return q
 	}
 	arrayOfValues := chatQuery()
-	arrayOfValues["many"] = make([]string, MaxParams)
+	arrayOfValues["many"] = make([]string, gate.MaxParams)
 	manyHeaders := map[string]any{}
-	for i := range MaxParams + 1 {
+	for i := range gate.MaxParams + 1 {
 		manyHeaders[fmt.Sprint("x-h", i)] = "v"
 	}
 	hugeQuery := chatQuery()
-	hugeQuery["x"] = strings.Repeat("a", MaxEnvelopeBytes)
+	hugeQuery["x"] = strings.Repeat("a", gate.MaxEnvelopeBytes)
 	unreadable := func(info string) string {
 		return functionURLAnswer(400, failure("the Function URL event cannot be read: "+info))
 	}
@@ -195,8 +157,8 @@ func TestHandlerLimits(t *testing.T) {
 		payload []byte
 		want    string
 	}{
-		{"AtTheParameterLimit", functionURLPayload(withParams(MaxParams-5), nil, sampleBody), functionURLAnswer(200, answerRefusedJared)},
-		{"OneOverTheParameterLimit", functionURLPayload(withParams(MaxParams-4), nil, sampleBody), unreadable("the query string has more than 1000 parameters")},
+		{"AtTheParameterLimit", functionURLPayload(withParams(gate.MaxParams-5), nil, sampleBody), functionURLAnswer(200, answerRefusedJared)},
+		{"OneOverTheParameterLimit", functionURLPayload(withParams(gate.MaxParams-4), nil, sampleBody), unreadable("the query string has more than 1000 parameters")},
 		{"TenThousandQueryKeys", functionURLPayload(withParams(10000), nil, sampleBody), unreadable("the query string has more than 1000 parameters")},
 		{"RepeatedKeyValuesCount", functionURLPayload(arrayOfValues, nil, sampleBody), unreadable("the query string has more than 1000 parameters")},
 		{"OneMiBHeader", functionURLPayload(chatQuery(), map[string]any{"x-big": strings.Repeat("a", 1<<20)}, sampleBody),
@@ -216,39 +178,6 @@ func TestHandlerLimits(t *testing.T) {
 			got, err := h.Invoke(invocationContext("scf-limits"), tt.payload)
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(got))
-		})
-	}
-}
-
-func TestDecodeBase64(t *testing.T) {
-	encode := base64.StdEncoding.EncodeToString
-	big := bytes.Repeat([]byte("0123456789abcdef"), (2<<20)/16)
-	exact := big[:gate.MaxBodyBytes]
-	withBreak := encode(big)
-	withBreak = withBreak[:40] + "\n" + withBreak[40:]
-	tests := []struct {
-		name    string
-		body    string
-		want    []byte
-		wantErr bool
-	}{
-		{"Small", encode([]byte("hello")), []byte("hello"), false},
-		{"ExactlyTheLimitIsDecodedWhole", encode(exact), exact, false},
-		{"OverTheLimitIsCutOneBytePast", encode(big), big[:gate.MaxBodyBytes+1], false},
-		{"GarbageAfterTheCutIsNotRead", encode(big) + "!!!!", big[:gate.MaxBodyBytes+1], false},
-		{"LineBreakInTheHeadDecodesWhole", withBreak, big, false},
-		{"InvalidSmall", "!!!!", nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeBase64(tt.body)
-			if tt.wantErr {
-				assert.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, len(tt.want), len(got))
-			assert.True(t, bytes.Equal(tt.want, got))
 		})
 	}
 }

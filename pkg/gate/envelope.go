@@ -1,4 +1,4 @@
-package lambdaevent
+package gate
 
 import (
 	"context"
@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/subgate/subgate/pkg/gate"
 )
 
-// Limits on an HTTP event's envelope. Chat's requests carry about seven query parameters and a
-// dozen headers; anything near these limits is not from Chat, and is answered 400 before the
-// gate looks at it.
+// Limits on a request's envelope. Chat's requests carry about seven query parameters and a dozen
+// headers; anything near these limits is not from Chat. The SCF and Lambda entrypoints answer it
+// 400 before the gate decides anything, and so does ServeHTTP (whose server also caps the header
+// bytes itself).
 const (
 	// MaxParams is the most query parameters (each value of a repeated key counts), and the most
 	// header values, an event may carry.
@@ -22,8 +21,8 @@ const (
 	MaxEnvelopeBytes = 64 << 10
 )
 
-// checkEnvelope refuses a request whose query string or headers are over the limits.
-func checkEnvelope(req gate.Request) error {
+// CheckEnvelope refuses a request whose query string or headers are over the limits.
+func CheckEnvelope(req Request) error {
 	params, size := 0, 0
 	for key, values := range req.Query {
 		params += len(values)
@@ -56,32 +55,32 @@ func checkEnvelope(req gate.Request) error {
 	return nil
 }
 
-// decodeBase64 decodes a base64 body. A body whose first gate.MaxBodyBytes+1 bytes already decode
+// DecodeBase64Body decodes a base64 body for an entrypoint. A body whose first MaxBodyBytes+1 bytes already decode
 // is cut there, without decoding the rest: the gate answers it 413 whatever follows.
-func decodeBase64(body string) ([]byte, error) {
-	if head := base64.StdEncoding.EncodedLen(gate.MaxBodyBytes + 1); len(body) > head {
+func DecodeBase64Body(body string) ([]byte, error) {
+	if head := base64.StdEncoding.EncodedLen(MaxBodyBytes + 1); len(body) > head {
 		// The head is whole 4-character groups, so it decodes on its own unless it holds line
 		// breaks or padding; then the whole body is decoded, as below.
-		if decoded, err := base64.StdEncoding.DecodeString(body[:head]); err == nil && len(decoded) > gate.MaxBodyBytes {
-			return decoded[:gate.MaxBodyBytes+1], nil
+		if decoded, err := base64.StdEncoding.DecodeString(body[:head]); err == nil && len(decoded) > MaxBodyBytes {
+			return decoded[:MaxBodyBytes+1], nil
 		}
 	}
 	return base64.StdEncoding.DecodeString(body)
 }
 
-// answerReserve is the most time kept back from the gate, before the invocation's deadline, to
+// AnswerReserve is the most time kept back from the gate, before the invocation's deadline, to
 // send the answer back to the platform.
-const answerReserve = 250 * time.Millisecond
+const AnswerReserve = 250 * time.Millisecond
 
-// withAnswerTime returns the context the gate works within: ctx with its deadline (Lambda's, when
-// the invocation has one) brought forward by a quarter of the time left, at most answerReserve, so
-// that a relay to a backend that hangs is cut off in time for the function to answer OK, 0 before
-// Lambda ends the invocation.
-func withAnswerTime(ctx context.Context) (context.Context, context.CancelFunc) {
+// WithAnswerTime returns the context an entrypoint gives the gate: ctx with its deadline (the
+// platform's, when the invocation has one) brought forward by a quarter of the time left, at most
+// AnswerReserve, so that a relay to a backend that hangs is cut off in time for the function to
+// answer OK, 0 before the platform ends the invocation.
+func WithAnswerTime(ctx context.Context) (context.Context, context.CancelFunc) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		return context.WithCancel(ctx)
 	}
-	reserve := min(max(time.Until(deadline)/4, 0), answerReserve)
+	reserve := min(max(time.Until(deadline)/4, 0), AnswerReserve)
 	return context.WithDeadline(ctx, deadline.Add(-reserve))
 }
