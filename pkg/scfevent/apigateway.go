@@ -95,7 +95,13 @@ func NewAPIGatewayResponse(resp gate.Response) APIGatewayResponse {
 }
 
 func (h *Handler) serveAPIGateway(inv invocation) []byte {
-	e, err := decodeAPIGateway(inv.fields)
+	var e APIGatewayEvent
+	var err error
+	if inv.common != nil {
+		e = *inv.common
+	} else {
+		e, err = decodeAPIGateway(inv.fields)
+	}
 	var req gate.Request
 	if err == nil {
 		req, err = e.Request(inv.requestID)

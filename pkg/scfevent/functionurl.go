@@ -73,7 +73,13 @@ func NewFunctionURLResponse(resp gate.Response) FunctionURLResponse {
 }
 
 func (h *Handler) serveFunctionURL(inv invocation) []byte {
-	e, err := decodeFunctionURL(inv.fields)
+	var e FunctionURLEvent
+	var err error
+	if inv.common != nil {
+		e = inv.common.functionURL()
+	} else {
+		e, err = decodeFunctionURL(inv.fields)
+	}
 	var req gate.Request
 	if err == nil {
 		req, err = e.Request(inv.requestID)

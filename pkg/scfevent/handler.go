@@ -39,9 +39,12 @@ func (h *Handler) Gate() *gate.Gate {
 
 // invocation is one payload being answered, with what every event kind needs.
 type invocation struct {
-	ctx       context.Context
-	gate      *gate.Gate
-	payload   []byte
+	ctx     context.Context
+	gate    *gate.Gate
+	payload []byte
+	// common is the event readCommon read; when it is nil, fields are the event's top-level fields
+	// for the general decoders.
+	common    *APIGatewayEvent
 	fields    map[string]json.RawMessage
 	requestID string
 }
@@ -63,8 +66,13 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 			answer = fault()
 		}
 	}()
-	kind, fields, why := detect(payload)
-	inv.fields = fields
+	kind, common, fast := readCommon(payload)
+	var why string
+	if fast {
+		inv.common = &common
+	} else {
+		kind, inv.fields, why = detect(payload)
+	}
 	switch kind {
 	case APIGateway:
 		fault = func() []byte { return encode(NewAPIGatewayResponse(internalFault())) }
