@@ -50,13 +50,17 @@ func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ e
 			answer = fault()
 		}
 	}()
-	kind, what := detect(payload)
-	var event httpEvent
+	kind, event, fast := readHTTPEvent(payload)
+	var what string
 	var decodeErr error
-	if kind != KindWebhookBody && kind != KindUnrecognised {
-		if event, decodeErr = decodeHTTPEvent(kind, payload); decodeErr == nil {
-			fault = func() []byte { return encodeResponse(event.response(internalFault())) }
+	if !fast {
+		kind, what = detect(payload)
+		if kind != KindWebhookBody && kind != KindUnrecognised {
+			event, decodeErr = decodeHTTPEvent(kind, payload)
 		}
+	}
+	if event != nil {
+		fault = func() []byte { return encodeResponse(event.response(internalFault())) }
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID

@@ -1,0 +1,248 @@
+package lambdaevent
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// readHTTPEvent reads an API Gateway (HTTP API or REST API) or Function URL event of the shape
+// Lambda sends without encoding/json: one pass to tell its kind, as detect does, and one to decode
+// it into the event type, as json.Unmarshal does. It takes one object, with nothing but JSON
+// whitespace around it, whose keys that detect reads (requestContext and its elb and domainName,
+// version, httpMethod, CallbackCommand) are each given at most once and are not null, with no ALB
+// elb; within the event type's objects, each key is given at most once and either is a field's JSON
+// name exactly or matches none in any case; strings have no \u escapes and are valid UTF-8; values
+// are of the fields' types, except that a field of type any or map[string]any (the claims of some
+// authorizers) is null or absent.
+//
+// For any other payload it reports false, and the event is detected and decoded the general way
+// (detect, decodeHTTPEvent), which gives every error its message; for a payload it accepts, the
+// general way gives the same kind and the same event (a test checks both on many payloads).
+func readHTTPEvent(payload []byte) (Kind, httpEvent, bool) {
+	kind, ok := detectCommon(payload)
+	if !ok {
+		return kind, nil, false
+	}
+	var event httpEvent
+	switch kind {
+	case KindFunctionURL:
+		event = &functionURLEvent{}
+	case KindHTTPAPI:
+		event = &httpAPIEvent{}
+	case KindRESTAPI:
+		event = &restAPIEvent{}
+	default:
+		return kind, nil, false
+	}
+	s := scanner{b: payload}
+	s.space()
+	if !s.decode(reflect.ValueOf(event).Elem()) {
+		return kind, nil, false
+	}
+	s.space()
+	return kind, event, s.i == len(s.b)
+}
+
+// detectCommon is detect for the payloads readHTTPEvent takes; false for any other.
+func detectCommon(payload []byte) (Kind, bool) {
+	var version, domainName string
+	var seen [5]bool // requestContext, version, httpMethod, CallbackCommand, domainName
+	once := func(field int) bool {
+		if seen[field] {
+			return false
+		}
+		seen[field] = true
+		return true
+	}
+	s := scanner{b: payload}
+	s.space()
+	ok := s.object(func(key string) bool {
+		switch key {
+		case "requestContext":
+			return once(0) && s.object(func(key string) bool {
+				switch key {
+				case "elb":
+					return false
+				case "domainName":
+					var ok bool
+					domainName, ok = s.str()
+					return ok && once(4)
+				}
+				return s.skip()
+			})
+		case "version":
+			var ok bool
+			version, ok = s.str()
+			return ok && once(1)
+		case "httpMethod", "CallbackCommand":
+			field := 2
+			if key == "CallbackCommand" {
+				field = 3
+			}
+			return once(field) && !s.literal("null") && s.skip()
+		}
+		return s.skip()
+	})
+	s.space()
+	switch {
+	case !ok || s.i != len(s.b) || !seen[0]:
+		return KindUnrecognised, false
+	case version == "2.0" && strings.Contains(domainName, ".lambda-url."):
+		return KindFunctionURL, true
+	case version == "2.0":
+		return KindHTTPAPI, true
+	case seen[2]:
+		return KindRESTAPI, true
+	}
+	return KindUnrecognised, false
+}
+
+// decode reads a value into v, which is zero, as json.Unmarshal would, for the kinds of value the
+// event types hold; false for anything else (see readHTTPEvent).
+func (s *scanner) decode(v reflect.Value) bool {
+	if s.literal("null") {
+		// json.Unmarshal leaves a value as it was for null, or sets it to nil: v is zero already.
+		return true
+	}
+	switch v.Kind() {
+	case reflect.String:
+		str, ok := s.str()
+		v.SetString(str)
+		return ok
+	case reflect.Bool:
+		switch {
+		case s.literal("true"):
+			v.SetBool(true)
+			return true
+		case s.literal("false"):
+			return true
+		}
+		return false
+	case reflect.Int64:
+		start := s.i
+		s.byte('-')
+		digits := s.i
+		if !s.digits() || s.b[digits] == '0' && s.i > digits+1 {
+			return false
+		}
+		n, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+		v.SetInt(n)
+		return err == nil
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String || !s.byte('[') {
+			return false
+		}
+		list := make([]string, 0, 4)
+		s.space()
+		if s.byte(']') {
+			v.Set(reflect.ValueOf(list))
+			return true
+		}
+		for {
+			s.space()
+			var item string
+			if !s.decode(reflect.ValueOf(&item).Elem()) {
+				return false
+			}
+			list = append(list, item)
+			s.space()
+			if s.byte(']') {
+				v.Set(reflect.ValueOf(list))
+				return true
+			}
+			if !s.byte(',') {
+				return false
+			}
+		}
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() == reflect.Interface {
+			return false
+		}
+		v.Set(reflect.MakeMap(v.Type()))
+		return s.object(func(key string) bool {
+			if v.MapIndex(reflect.ValueOf(key)).IsValid() {
+				return false
+			}
+			item := reflect.New(v.Type().Elem()).Elem()
+			if !s.decode(item) {
+				return false
+			}
+			v.SetMapIndex(reflect.ValueOf(key), item)
+			return true
+		})
+	case reflect.Pointer:
+		if v.Type().Elem().Kind() != reflect.Struct {
+			return false
+		}
+		v.Set(reflect.New(v.Type().Elem()))
+		return s.decode(v.Elem())
+	case reflect.Struct:
+		fields, ok := fieldsOf(v.Type())
+		if !ok {
+			return false
+		}
+		var seen uint64
+		return s.object(func(key string) bool {
+			i, known := fields[key]
+			switch {
+			case known && seen&(1<<i) == 0:
+				seen |= 1 << i
+				return s.decode(v.Field(i))
+			case known || foldsToAny(key, fields):
+				return false
+			}
+			return s.skip()
+		})
+	}
+	return false
+}
+
+// fieldsOf maps a struct type's JSON field names to field indexes, as encoding/json names them;
+// false for a struct with a field it would read otherwise (embedded, `,string`) or too many fields.
+func fieldsOf(t reflect.Type) (map[string]int, bool) {
+	if known, ok := structFields.Load(t); ok {
+		fields := known.(map[string]int)
+		return fields, fields != nil
+	}
+	fields := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, options, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous || i >= 64 || strings.Contains(options, "string"):
+			fields = nil
+		case !f.IsExported() || name == "-":
+			continue
+		case name == "":
+			name = f.Name
+		}
+		if fields == nil {
+			break
+		}
+		fields[name] = i
+	}
+	structFields.Store(t, fields)
+	return fields, fields != nil
+}
+
+var structFields sync.Map // reflect.Type → map[string]int, nil for a struct decode does not take
+
+// foldsToAny reports whether encoding/json could match key to one of the fields by its
+// case-insensitive matching: it matches any of them without regard to case, or, having bytes
+// beyond ASCII, might under Unicode's case folding.
+func foldsToAny(key string, fields map[string]int) bool {
+	for i := range len(key) {
+		if key[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for name := range fields {
+		if strings.EqualFold(key, name) {
+			return true
+		}
+	}
+	return false
+}
