@@ -131,48 +131,30 @@ func (s *scanner) decode(v reflect.Value) bool {
 		n, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
 		v.SetInt(n)
 		return err == nil
-	case reflect.Slice:
-		if v.Type().Elem().Kind() != reflect.String || !s.byte('[') {
-			return false
+	case reflect.Map, reflect.Slice:
+		switch p := v.Addr().Interface().(type) {
+		case *map[string]string:
+			*p = make(map[string]string, 8)
+			return s.object(func(key string) bool {
+				value, ok := s.stringOrNull()
+				return ok && add(*p, key, value)
+			})
+		case *map[string][]string:
+			*p = make(map[string][]string, 8)
+			return s.object(func(key string) bool {
+				var list []string
+				ok := s.literal("null")
+				if !ok {
+					list, ok = s.list()
+				}
+				return ok && add(*p, key, list)
+			})
+		case *[]string:
+			var ok bool
+			*p, ok = s.list()
+			return ok
 		}
-		list := make([]string, 0, 4)
-		s.space()
-		if s.byte(']') {
-			v.Set(reflect.ValueOf(list))
-			return true
-		}
-		for {
-			s.space()
-			var item string
-			if !s.decode(reflect.ValueOf(&item).Elem()) {
-				return false
-			}
-			list = append(list, item)
-			s.space()
-			if s.byte(']') {
-				v.Set(reflect.ValueOf(list))
-				return true
-			}
-			if !s.byte(',') {
-				return false
-			}
-		}
-	case reflect.Map:
-		if v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() == reflect.Interface {
-			return false
-		}
-		v.Set(reflect.MakeMap(v.Type()))
-		return s.object(func(key string) bool {
-			if v.MapIndex(reflect.ValueOf(key)).IsValid() {
-				return false
-			}
-			item := reflect.New(v.Type().Elem()).Elem()
-			if !s.decode(item) {
-				return false
-			}
-			v.SetMapIndex(reflect.ValueOf(key), item)
-			return true
-		})
+		return false
 	case reflect.Pointer:
 		if v.Type().Elem().Kind() != reflect.Struct {
 			return false
@@ -198,6 +180,50 @@ func (s *scanner) decode(v reflect.Value) bool {
 		})
 	}
 	return false
+}
+
+// stringOrNull reads a string, or null as json.Unmarshal decodes it into a string: "".
+func (s *scanner) stringOrNull() (string, bool) {
+	if s.literal("null") {
+		return "", true
+	}
+	return s.str()
+}
+
+// list reads an array of strings (null reading as "").
+func (s *scanner) list() ([]string, bool) {
+	if !s.byte('[') {
+		return nil, false
+	}
+	list := make([]string, 0, 2)
+	s.space()
+	if s.byte(']') {
+		return list, true
+	}
+	for {
+		s.space()
+		item, ok := s.stringOrNull()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, item)
+		s.space()
+		if s.byte(']') {
+			return list, true
+		}
+		if !s.byte(',') {
+			return nil, false
+		}
+	}
+}
+
+// add sets a map's key, which an object gives at most once.
+func add[V any](m map[string]V, key string, value V) bool {
+	if _, twice := m[key]; twice {
+		return false
+	}
+	m[key] = value
+	return true
 }
 
 // fieldsOf maps a struct type's JSON field names to field indexes, as encoding/json names them;
