@@ -8,15 +8,15 @@ import (
 	"unicode/utf8"
 )
 
-// readHTTPEvent reads an API Gateway (HTTP API or REST API) or Function URL event of the shape
-// Lambda sends without encoding/json: one pass to tell its kind, as detect does, and one to decode
-// it into the event type, as json.Unmarshal does. It takes one object, with nothing but JSON
-// whitespace around it, whose keys that detect reads (requestContext and its elb and domainName,
-// version, httpMethod, CallbackCommand) are each given at most once and are not null, with no ALB
-// elb; within the event type's objects, each key is given at most once and either is a field's JSON
-// name exactly or matches none in any case; strings have no \u escapes and are valid UTF-8; values
-// are of the fields' types, except that a field of type any or map[string]any (the claims of some
-// authorizers) is null or absent.
+// readHTTPEvent reads, without encoding/json, an API Gateway (HTTP API or REST API) or Function
+// URL event of the shape Lambda sends: one pass tells its kind, as detect does, and one decodes it
+// into the event type, as json.Unmarshal does. It takes one object, with nothing but JSON
+// whitespace around it, with requestContext an object without elb, and the keys detect reads
+// (requestContext, its domainName, version, httpMethod, CallbackCommand) each given at most once
+// and not null; within the event type's objects, each key is given at most once and either is a
+// field's JSON name exactly or matches none in any case; strings have no \u escapes and are valid
+// UTF-8; values are of the fields' types, except that a field of type any or map[string]any (the
+// claims of some authorizers) is null or absent.
 //
 // For any other payload it reports false, and the event is detected and decoded the general way
 // (detect, decodeHTTPEvent), which gives every error its message; for a payload it accepts, the
