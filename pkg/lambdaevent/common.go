@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/subgate/subgate/pkg/internal/jsonscan"
 )
 
 // readHTTPEvent reads, without encoding/json, an API Gateway (HTTP API or REST API) or Function
@@ -37,13 +39,13 @@ func readHTTPEvent(payload []byte) (Kind, httpEvent, bool) {
 	default:
 		return kind, nil, false
 	}
-	s := scanner{b: payload}
-	s.space()
+	s := scanner{jsonscan.Scanner{B: payload}}
+	s.Space()
 	if !s.decode(reflect.ValueOf(event).Elem()) {
 		return kind, nil, false
 	}
-	s.space()
-	return kind, event, s.i == len(s.b)
+	s.Space()
+	return kind, event, s.I == len(s.B)
 }
 
 // detectCommon is detect for the payloads readHTTPEvent takes; false for any other.
@@ -57,38 +59,38 @@ func detectCommon(payload []byte) (Kind, bool) {
 		seen[field] = true
 		return true
 	}
-	s := scanner{b: payload}
-	s.space()
-	ok := s.object(func(key string) bool {
+	s := scanner{jsonscan.Scanner{B: payload}}
+	s.Space()
+	ok := s.Object(func(key string) bool {
 		switch key {
 		case "requestContext":
-			return once(0) && s.object(func(key string) bool {
+			return once(0) && s.Object(func(key string) bool {
 				switch key {
 				case "elb":
 					return false
 				case "domainName":
 					var ok bool
-					domainName, ok = s.str()
+					domainName, ok = s.Str()
 					return ok && once(4)
 				}
-				return s.skip()
+				return s.Skip()
 			})
 		case "version":
 			var ok bool
-			version, ok = s.str()
+			version, ok = s.Str()
 			return ok && once(1)
 		case "httpMethod", "CallbackCommand":
 			field := 2
 			if key == "CallbackCommand" {
 				field = 3
 			}
-			return once(field) && !s.literal("null") && s.skip()
+			return once(field) && !s.Literal("null") && s.Skip()
 		}
-		return s.skip()
+		return s.Skip()
 	})
-	s.space()
+	s.Space()
 	switch {
-	case !ok || s.i != len(s.b) || !seen[0]:
+	case !ok || s.I != len(s.B) || !seen[0]:
 		return KindUnrecognised, false
 	case version == "2.0" && strings.Contains(domainName, ".lambda-url."):
 		return KindFunctionURL, true
@@ -103,47 +105,47 @@ func detectCommon(payload []byte) (Kind, bool) {
 // decode reads a value into v, which is zero, as json.Unmarshal would, for the kinds of value the
 // event types hold; false for anything else (see readHTTPEvent).
 func (s *scanner) decode(v reflect.Value) bool {
-	if s.literal("null") {
+	if s.Literal("null") {
 		// json.Unmarshal leaves a value as it was for null, or sets it to nil: v is zero already.
 		return true
 	}
 	switch v.Kind() {
 	case reflect.String:
-		str, ok := s.str()
+		str, ok := s.Str()
 		v.SetString(str)
 		return ok
 	case reflect.Bool:
 		switch {
-		case s.literal("true"):
+		case s.Literal("true"):
 			v.SetBool(true)
 			return true
-		case s.literal("false"):
+		case s.Literal("false"):
 			return true
 		}
 		return false
 	case reflect.Int64:
-		start := s.i
-		s.byte('-')
-		digits := s.i
-		if !s.digits() || s.b[digits] == '0' && s.i > digits+1 {
+		start := s.I
+		s.Byte('-')
+		digits := s.I
+		if !s.Digits() || s.B[digits] == '0' && s.I > digits+1 {
 			return false
 		}
-		n, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+		n, err := strconv.ParseInt(string(s.B[start:s.I]), 10, 64)
 		v.SetInt(n)
 		return err == nil
 	case reflect.Map, reflect.Slice:
 		switch p := v.Addr().Interface().(type) {
 		case *map[string]string:
 			*p = make(map[string]string, 8)
-			return s.object(func(key string) bool {
+			return s.Object(func(key string) bool {
 				value, ok := s.stringOrNull()
 				return ok && add(*p, key, value)
 			})
 		case *map[string][]string:
 			*p = make(map[string][]string, 8)
-			return s.object(func(key string) bool {
+			return s.Object(func(key string) bool {
 				var list []string
-				ok := s.literal("null")
+				ok := s.Literal("null")
 				if !ok {
 					list, ok = s.list()
 				}
@@ -167,7 +169,7 @@ func (s *scanner) decode(v reflect.Value) bool {
 			return false
 		}
 		var seen uint64
-		return s.object(func(key string) bool {
+		return s.Object(func(key string) bool {
 			i, known := fields[key]
 			switch {
 			case known && seen&(1<<i) == 0:
@@ -176,7 +178,7 @@ func (s *scanner) decode(v reflect.Value) bool {
 			case known || foldsToAny(key, fields):
 				return false
 			}
-			return s.skip()
+			return s.Skip()
 		})
 	}
 	return false
@@ -184,34 +186,34 @@ func (s *scanner) decode(v reflect.Value) bool {
 
 // stringOrNull reads a string, or null as json.Unmarshal decodes it into a string: "".
 func (s *scanner) stringOrNull() (string, bool) {
-	if s.literal("null") {
+	if s.Literal("null") {
 		return "", true
 	}
-	return s.str()
+	return s.Str()
 }
 
 // list reads an array of strings (null reading as "").
 func (s *scanner) list() ([]string, bool) {
-	if !s.byte('[') {
+	if !s.Byte('[') {
 		return nil, false
 	}
 	list := make([]string, 0, 2)
-	s.space()
-	if s.byte(']') {
+	s.Space()
+	if s.Byte(']') {
 		return list, true
 	}
 	for {
-		s.space()
+		s.Space()
 		item, ok := s.stringOrNull()
 		if !ok {
 			return nil, false
 		}
 		list = append(list, item)
-		s.space()
-		if s.byte(']') {
+		s.Space()
+		if s.Byte(']') {
 			return list, true
 		}
-		if !s.byte(',') {
+		if !s.Byte(',') {
 			return nil, false
 		}
 	}
@@ -271,4 +273,9 @@ func foldsToAny(key string, fields map[string]int) bool {
 		}
 	}
 	return false
+}
+
+// scanner is the one-pass JSON scanner, with this package's readers of event fields.
+type scanner struct {
+	jsonscan.Scanner
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/subgate/subgate/pkg/internal/jsonscan"
 )
 
 // readCommon reads an API Gateway or Function URL event of the shape SCF sends, in one pass: one
@@ -21,9 +23,9 @@ import (
 func readCommon(payload []byte) (Kind, APIGatewayEvent, bool) {
 	var e APIGatewayEvent
 	var seen [8]bool // requestContext, httpMethod, path, body, isBase64Encoded, headers, queryString, queryStringParameters
-	s := scanner{b: payload}
-	s.space()
-	ok := s.object(func(key string) bool {
+	s := scanner{jsonscan.Scanner{B: payload}}
+	s.Space()
+	ok := s.Object(func(key string) bool {
 		field := -1
 		ok := true
 		switch key {
@@ -32,13 +34,13 @@ func readCommon(payload []byte) (Kind, APIGatewayEvent, bool) {
 			e.RequestContext, ok = s.requestContext()
 		case "httpMethod":
 			field = 1
-			e.HTTPMethod, ok = s.str()
+			e.HTTPMethod, ok = s.Str()
 		case "path":
 			field = 2
-			e.Path, ok = s.str()
+			e.Path, ok = s.Str()
 		case "body":
 			field = 3
-			e.Body, ok = s.str()
+			e.Body, ok = s.Str()
 		case "isBase64Encoded":
 			field = 4
 			e.IsBase64Encoded, ok = s.flag()
@@ -52,7 +54,7 @@ func readCommon(payload []byte) (Kind, APIGatewayEvent, bool) {
 			field = 7
 			e.QueryStringParameters, ok = s.query()
 		default:
-			return s.skip()
+			return s.Skip()
 		}
 		if !ok || seen[field] {
 			return false
@@ -60,9 +62,9 @@ func readCommon(payload []byte) (Kind, APIGatewayEvent, bool) {
 		seen[field] = true
 		return true
 	})
-	s.space()
+	s.Space()
 	switch {
-	case !ok || s.i != len(s.b):
+	case !ok || s.I != len(s.B):
 		return Unrecognised, e, false
 	case seen[0]:
 		return APIGateway, e, true
@@ -90,19 +92,19 @@ func (e APIGatewayEvent) functionURL() FunctionURLEvent {
 func (s *scanner) requestContext() (APIGatewayContext, bool) {
 	var c APIGatewayContext
 	var seen [2]bool
-	ok := s.object(func(key string) bool {
+	ok := s.Object(func(key string) bool {
 		field := 0
 		ok := true
 		switch {
 		case key == "requestId":
-			c.RequestID, ok = s.str()
+			c.RequestID, ok = s.Str()
 		case key == "httpMethod":
 			field = 1
-			c.HTTPMethod, ok = s.str()
+			c.HTTPMethod, ok = s.Str()
 		case strings.EqualFold(key, "requestId") || strings.EqualFold(key, "httpMethod"):
 			return false
 		default:
-			return s.skip()
+			return s.Skip()
 		}
 		if !ok || seen[field] {
 			return false
@@ -115,9 +117,9 @@ func (s *scanner) requestContext() (APIGatewayContext, bool) {
 
 func (s *scanner) flag() (Flag, bool) {
 	switch {
-	case s.literal("true"):
+	case s.Literal("true"):
 		return true, true
-	case s.literal("false"):
+	case s.Literal("false"):
 		return false, true
 	}
 	return false, false
@@ -128,8 +130,8 @@ func (s *scanner) flag() (Flag, bool) {
 func (s *scanner) headers() (Headers, bool) {
 	type pair struct{ name, value string }
 	pairs := make([]pair, 0, 16)
-	ok := s.object(func(name string) bool {
-		value, ok := s.str()
+	ok := s.Object(func(name string) bool {
+		value, ok := s.Str()
 		pairs = append(pairs, pair{name, value})
 		return ok
 	})
@@ -150,8 +152,8 @@ func (s *scanner) headers() (Headers, bool) {
 // query reads an object of strings as Query.UnmarshalJSON decodes it.
 func (s *scanner) query() (Query, bool) {
 	values := make(url.Values, 8)
-	ok := s.object(func(key string) bool {
-		value, ok := s.str()
+	ok := s.Object(func(key string) bool {
+		value, ok := s.Str()
 		if _, twice := values[key]; twice {
 			return false
 		}
@@ -159,4 +161,9 @@ func (s *scanner) query() (Query, bool) {
 		return ok
 	})
 	return Query(values), ok
+}
+
+// scanner is the one-pass JSON scanner, with this package's readers of event fields.
+type scanner struct {
+	jsonscan.Scanner
 }
