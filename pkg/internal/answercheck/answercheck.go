@@ -1,0 +1,123 @@
+// Package answercheck holds the properties every subgate answer must have, for the entrypoints'
+// fuzz tests: well-formed, documented, OK only for a request that passed the SdkAppid and signature
+// checks, refusing only IDs from the request and each once, and never letting the denied
+// subscriber "jared" (or an empty ID) through.
+package answercheck
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/webhook"
+)
+
+// DocumentedStatus lists the statuses the README's table of answers names.
+var DocumentedStatus = []int{200, 400, 401, 403, 405, 413, 500}
+
+// Answer is a webhook answer whose three fields are all present.
+type Answer struct {
+	ActionStatus string
+	ErrorCode    int
+	Refused      []string
+}
+
+func Decode(t testing.TB, data []byte) Answer {
+	t.Helper()
+	var a struct {
+		ActionStatus *string  `json:"ActionStatus"`
+		ErrorCode    *int     `json:"ErrorCode"`
+		ErrorInfo    *string  `json:"ErrorInfo"`
+		Refused      []string `json:"RefusedSubscribers_Account"`
+	}
+	if err := json.Unmarshal(data, &a); err != nil || a.ActionStatus == nil || a.ErrorCode == nil || a.ErrorInfo == nil {
+		t.Fatalf("not a webhook answer: %s", data)
+	}
+	if *a.ActionStatus != webhook.StatusOK && *a.ActionStatus != webhook.StatusFail {
+		t.Fatalf("ActionStatus %q is neither OK nor FAIL", *a.ActionStatus)
+	}
+	return Answer{ActionStatus: *a.ActionStatus, ErrorCode: *a.ErrorCode, Refused: a.Refused}
+}
+
+// HTTP checks the answer to an HTTP event that translated to req: a documented status, a webhook
+// answer, OK only with status 200 and only for a request with appID and (when verifier is set) a
+// valid signature, within the envelope limits.
+func HTTP(t testing.TB, appID string, verifier *webhook.Verifier, req gate.Request, status int, body []byte) {
+	t.Helper()
+	if !slices.Contains(DocumentedStatus, status) {
+		t.Fatalf("status %d is not documented", status)
+	}
+	if status == 500 {
+		t.Fatalf("internal fault: %s", body)
+	}
+	a := Decode(t, body)
+	if (a.ActionStatus == webhook.StatusOK) != (status == 200) {
+		t.Fatalf("status %d with ActionStatus %s", status, a.ActionStatus)
+	}
+	if a.ActionStatus != webhook.StatusOK {
+		return
+	}
+	if got, ok := webhook.Single(req.Query, webhook.ParamSdkAppid); !ok || got != appID {
+		t.Fatalf("OK for a request without this SdkAppid: %v", req.Query)
+	}
+	if verifier != nil {
+		if err := verifier.Verify(req.Query); err != nil {
+			t.Fatalf("OK for a request whose signature fails (%v)", err)
+		}
+	}
+	if err := gate.CheckEnvelope(req); err != nil {
+		t.Fatalf("OK for a request over the limits (%v)", err)
+	}
+	if command, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand); command == webhook.CommandBeforeAddSubscriber {
+		Decision(t, a, req.Body)
+	}
+}
+
+// Bare checks the answer to a payload that is not an HTTP event: a webhook body is answered as the
+// gate decides it, anything else FAIL.
+func Bare(t testing.TB, isWebhookBody bool, payload, out []byte) {
+	t.Helper()
+	a := Decode(t, out)
+	if !isWebhookBody {
+		if a.ActionStatus != webhook.StatusFail {
+			t.Fatalf("a payload that is not a webhook body was answered %s", out)
+		}
+		return
+	}
+	if command, _ := webhook.Command(payload); command == webhook.CommandBeforeAddSubscriber {
+		Decision(t, a, payload)
+	} else if len(a.Refused) > 0 {
+		t.Fatalf("refused %v for another command (%q)", a.Refused, command)
+	}
+}
+
+// Decision checks an answer to a CallbackBeforeAddSubscriber body: when it is OK, the body
+// parses, the refused IDs were in it and are listed once each, and a denied ("jared") or empty
+// subscriber is refused when the request goes on.
+func Decision(t testing.TB, a Answer, body []byte) {
+	t.Helper()
+	if a.ActionStatus != webhook.StatusOK {
+		return
+	}
+	req, err := webhook.ParseAddSubscriber(body)
+	if err != nil {
+		t.Fatalf("OK for a body that does not parse (%v)", err)
+	}
+	for i, id := range a.Refused {
+		if !slices.Contains(req.Subscribers, id) {
+			t.Fatalf("refused %q, which the request did not hold", id)
+		}
+		if slices.Contains(a.Refused[i+1:], id) {
+			t.Fatalf("refused %q twice", id)
+		}
+	}
+	if a.ErrorCode != 0 {
+		return
+	}
+	for _, id := range req.Subscribers {
+		if (id == "jared" || id == "") && !slices.Contains(a.Refused, id) {
+			t.Fatalf("let denied subscriber %q through", id)
+		}
+	}
+}
