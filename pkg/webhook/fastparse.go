@@ -1,196 +1,102 @@
 package webhook
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/subgate/subgate/pkg/internal/jsonscan"
+)
+
+// commonFields are the keys parseCommon reads, exactly as Chat spells them.
+var commonFields = [...]string{"CallbackCommand", "Official_Account", "Operator_Account", "SubscribeAccountList", "EventTime"}
 
 // parseCommon reads a CallbackBeforeAddSubscriber body of the shape Chat sends, in one pass and
 // without reflection: one object whose keys are exactly CallbackCommand, Official_Account,
-// Operator_Account (strings), EventTime (a number) and SubscribeAccountList (an array of objects
-// whose only key is Subscriber_Account, a string), each at most once, with Official_Account and
-// SubscribeAccountList present, strings without escapes, and nothing but whitespace around it.
-// For any other body it reports false, and ParseAddSubscriber reads the body the general way,
-// which gives every error its message; for a body it accepts, the general way gives the same
-// request (a test checks both on many bodies).
+// Operator_Account (strings), EventTime (a number a float64 holds) and SubscribeAccountList (an
+// array of objects whose only key is Subscriber_Account, a string), each at most once, with
+// Official_Account and SubscribeAccountList present, strings without \u escapes, and nothing but
+// whitespace around it. For any other body it reports false, and ParseAddSubscriber reads the body
+// the general way, which gives every error its message; for a body it accepts, the general way
+// gives the same request (a test checks both on many bodies).
 func parseCommon(body []byte) (*AddSubscriber, bool) {
-	p := commonParser{b: body}
+	s := jsonscan.Scanner{B: body}
 	req := &AddSubscriber{}
-	var seen [5]bool // CallbackCommand, Official_Account, Operator_Account, SubscribeAccountList, EventTime
-	p.space()
-	if !p.byte('{') {
-		return nil, false
-	}
-	p.space()
-	if !p.byte('}') {
-		for {
-			p.space()
-			key, ok := p.str()
-			if !ok {
-				return nil, false
-			}
-			p.space()
-			if !p.byte(':') {
-				return nil, false
-			}
-			p.space()
-			var field int
-			switch key {
-			case "CallbackCommand":
-				field = 0
-				req.CallbackCommand, ok = p.str()
-			case "Official_Account":
-				field = 1
-				req.Channel, ok = p.str()
-			case "Operator_Account":
-				field = 2
-				req.Operator, ok = p.str()
-			case "SubscribeAccountList":
-				field = 3
-				req.Subscribers, ok = p.subscribers()
-			case "EventTime":
-				field = 4
-				ok = p.number()
-			default:
-				return nil, false
-			}
-			if !ok || seen[field] {
-				return nil, false
-			}
-			seen[field] = true
-			p.space()
-			if p.byte('}') {
-				break
-			}
-			if !p.byte(',') {
-				return nil, false
+	var seen [len(commonFields)]bool
+	s.Space()
+	ok := s.Object(func(key string) bool {
+		field := -1
+		for i, name := range commonFields {
+			if key == name {
+				field = i
 			}
 		}
-	}
-	p.space()
-	if p.i != len(p.b) || !seen[1] || !seen[3] {
+		if field < 0 || seen[field] {
+			return false
+		}
+		seen[field] = true
+		var ok bool
+		switch field {
+		case 0:
+			req.CallbackCommand, ok = s.Str()
+		case 1:
+			req.Channel, ok = s.Str()
+		case 2:
+			req.Operator, ok = s.Str()
+		case 3:
+			req.Subscribers, ok = readSubscribers(&s)
+		case 4:
+			ok = readFloat(&s)
+		}
+		return ok
+	})
+	s.Space()
+	if !ok || s.I != len(s.B) || !seen[1] || !seen[3] {
 		return nil, false
 	}
 	return req, true
 }
 
-// commonParser steps through a body; every method reports false for anything outside the shape
-// parseCommon takes.
-type commonParser struct {
-	b []byte
-	i int
-}
-
-func (p *commonParser) space() {
-	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\r' || p.b[p.i] == '\n') {
-		p.i++
-	}
-}
-
-func (p *commonParser) byte(c byte) bool {
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-// str reads a string without escapes or control characters (the body is known to be valid UTF-8).
-func (p *commonParser) str() (string, bool) {
-	if !p.byte('"') {
-		return "", false
-	}
-	start := p.i
-	for p.i < len(p.b) {
-		switch c := p.b[p.i]; {
-		case c == '"':
-			s := string(p.b[start:p.i])
-			p.i++
-			return s, true
-		case c == '\\' || c < 0x20:
-			return "", false
-		}
-		p.i++
-	}
-	return "", false
-}
-
-// subscribers reads [] or [{"Subscriber_Account": "id"}, {}, ...].
-func (p *commonParser) subscribers() ([]string, bool) {
-	if !p.byte('[') {
+// readSubscribers reads [] or [{"Subscriber_Account": "id"}, {}, ...].
+func readSubscribers(s *jsonscan.Scanner) ([]string, bool) {
+	if !s.Byte('[') {
 		return nil, false
 	}
 	list := make([]string, 0, 8)
-	p.space()
-	if p.byte(']') {
+	s.Space()
+	if s.Byte(']') {
 		return list, true
 	}
 	for {
-		p.space()
-		if !p.byte('{') {
+		s.Space()
+		id, seen := "", false
+		ok := s.Object(func(key string) bool {
+			if key != "Subscriber_Account" || seen {
+				return false
+			}
+			seen = true
+			var ok bool
+			id, ok = s.Str()
+			return ok
+		})
+		if !ok {
 			return nil, false
-		}
-		p.space()
-		id := ""
-		if !p.byte('}') {
-			key, ok := p.str()
-			if !ok || key != "Subscriber_Account" {
-				return nil, false
-			}
-			p.space()
-			if !p.byte(':') {
-				return nil, false
-			}
-			p.space()
-			if id, ok = p.str(); !ok {
-				return nil, false
-			}
-			p.space()
-			if !p.byte('}') {
-				return nil, false
-			}
 		}
 		list = append(list, id)
-		p.space()
-		if p.byte(']') {
+		s.Space()
+		if s.Byte(']') {
 			return list, true
 		}
-		if !p.byte(',') {
+		if !s.Byte(',') {
 			return nil, false
 		}
 	}
 }
 
-// number reads a JSON number that a float64 holds.
-func (p *commonParser) number() bool {
-	start := p.i
-	p.byte('-')
-	switch {
-	case p.byte('0'):
-	case p.i < len(p.b) && p.b[p.i] >= '1' && p.b[p.i] <= '9':
-		p.digits()
-	default:
+// readFloat reads a JSON number that a float64 holds, as encoding/json requires of EventTime.
+func readFloat(s *jsonscan.Scanner) bool {
+	start := s.I
+	if !s.Number() {
 		return false
 	}
-	if p.byte('.') {
-		if !p.digits() {
-			return false
-		}
-	}
-	if p.byte('e') || p.byte('E') {
-		if !p.byte('+') {
-			p.byte('-')
-		}
-		if !p.digits() {
-			return false
-		}
-	}
-	_, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
+	_, err := strconv.ParseFloat(string(s.B[start:s.I]), 64)
 	return err == nil
-}
-
-// digits reads one or more decimal digits.
-func (p *commonParser) digits() bool {
-	start := p.i
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
-	}
-	return p.i > start
 }

@@ -14,6 +14,7 @@ var commonBodies = []string{
 	"{\n  \"CallbackCommand\": \"OfficialAccount.CallbackBeforeAddSubscriber\",\n  \"Official_Account\": \"@TOA#_a\",\n  \"SubscribeAccountList\": [\n    {\"Subscriber_Account\": \"é界\"},\n    {}\n  ],\n  \"EventTime\": -1.5e+3\n}\n",
 	`{"Official_Account":"","SubscribeAccountList":[]}`,
 	`{"SubscribeAccountList":[{"Subscriber_Account":""}],"Official_Account":"@TOA#_x","EventTime":0}`,
+	`{"Official_Account":"@TOA#_a\"b\/c","SubscribeAccountList":[{"Subscriber_Account":"tab\there"}]}`,
 }
 
 // assertSameAsGeneral checks that a body parseCommon accepts reads the same the general way.
