@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/subgate/subgate/pkg/internal/jsonstr"
 )
 
 // lineHandler writes exactly what slog's JSON handler writes, faster for the lines subgate writes
@@ -76,9 +77,9 @@ func appendLine(b []byte, r slog.Record) ([]byte, bool) {
 	b = append(b, `{"time":"`...)
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":`...)
-	b = appendLogString(b, r.Level.String())
+	b = jsonstr.AppendSlog(b, r.Level.String())
 	b = append(b, `,"msg":`...)
-	b = appendLogString(b, r.Message)
+	b = jsonstr.AppendSlog(b, r.Message)
 	ok := true
 	r.Attrs(func(a slog.Attr) bool {
 		v := a.Value.Resolve()
@@ -87,11 +88,11 @@ func appendLine(b []byte, r slog.Record) ([]byte, bool) {
 			return false
 		}
 		b = append(b, ',')
-		b = appendLogString(b, a.Key)
+		b = jsonstr.AppendSlog(b, a.Key)
 		b = append(b, ':')
 		switch v.Kind() {
 		case slog.KindString:
-			b = appendLogString(b, v.String())
+			b = jsonstr.AppendSlog(b, v.String())
 		case slog.KindInt64:
 			b = strconv.AppendInt(b, v.Int64(), 10)
 		case slog.KindFloat64:
@@ -125,56 +126,4 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
-}
-
-// appendLogString writes s quoted as slog's JSON handler escapes it: unlike encoding/json it
-// writes \b and \f as \u0008 and \u000c.
-func appendLogString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = append(b, '\\')
-			switch c {
-			case '\\', '"':
-				b = append(b, c)
-			case '\n':
-				b = append(b, 'n')
-			case '\r':
-				b = append(b, 'r')
-			case '\t':
-				b = append(b, 't')
-			default:
-				b = append(b, 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, `\u202`...)
-			b = append(b, hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
