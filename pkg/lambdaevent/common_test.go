@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/internal/mutate"
 )
 
 // commonEvents are the events readHTTPEvent is checked on: the fixtures and the console events.
@@ -94,23 +96,7 @@ func TestReadHTTPEventReadsAsTheGeneralWay(t *testing.T) {
 		`"isBase64Encoded"`, `"identity"`, `"sourceIp"`}
 	accepted := 0
 	for range 30_000 {
-		event := events[r.IntN(len(events))]
-		event = append(event[:0:0], event...)
-		for range 1 + r.IntN(3) {
-			at := r.IntN(len(event) + 1)
-			switch r.IntN(3) {
-			case 0: // insert
-				event = append(event[:at:at], append([]byte(pieces[r.IntN(len(pieces))]), event[at:]...)...)
-			case 1: // delete
-				if at < len(event) {
-					event = append(event[:at:at], event[at+1:]...)
-				}
-			case 2: // replace
-				if at < len(event) {
-					event = append(event[:at:at], append([]byte(pieces[r.IntN(len(pieces))]), event[at+1:]...)...)
-				}
-			}
-		}
+		event := mutate.Edit(r, events[r.IntN(len(events))], pieces)
 		if assertSameAsGeneral(t, event) {
 			accepted++
 		}

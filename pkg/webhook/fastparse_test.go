@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/internal/mutate"
 )
 
 var commonBodies = []string{
@@ -59,22 +61,7 @@ func TestParseCommonReadsAsTheGeneralWay(t *testing.T) {
 		"true", `"Official_Account"`, `"SubscribeAccountList"`, `"Subscriber_Account"`, `"EventTime"`, `"CallbackCommand"`, `{}`, `""`}
 	accepted := 0
 	for range 30_000 {
-		body := []byte(commonBodies[r.IntN(len(commonBodies))])
-		for range 1 + r.IntN(3) {
-			at := r.IntN(len(body) + 1)
-			switch r.IntN(3) {
-			case 0: // insert
-				body = append(body[:at:at], append([]byte(pieces[r.IntN(len(pieces))]), body[at:]...)...)
-			case 1: // delete
-				if at < len(body) {
-					body = append(body[:at:at], body[at+1:]...)
-				}
-			case 2: // replace
-				if at < len(body) {
-					body = append(body[:at:at], append([]byte(pieces[r.IntN(len(pieces))]), body[at+1:]...)...)
-				}
-			}
-		}
+		body := mutate.Edit(r, []byte(commonBodies[r.IntN(len(commonBodies))]), pieces)
 		if utf8.Valid(body) && assertSameAsGeneral(t, body) {
 			accepted++
 		}
