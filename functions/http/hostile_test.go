@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,25 +15,9 @@ import (
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpserver"
+
+	"github.com/subgate/subgate/internal/testkit"
 )
-
-// lockedBuffer is a log destination safe for the server's concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestServerRecoversPanics serves a gate with no policy, so that deciding a subscription panics
 // in the core, with the server this command runs: the request is answered 500, the fault is
@@ -43,7 +25,7 @@ func (b *lockedBuffer) String() string {
 func TestServerRecoversPanics(t *testing.T) {
 	sample, err := os.ReadFile("../../deploy/sample-request.json")
 	require.NoError(t, err)
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	logger := gate.NewLogger(logs, 0)
 	g := gate.New(config.Config{SdkAppID: "1400000001"}, nil, logger)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/pkg/webhook"
+
+	"github.com/subgate/subgate/internal/testkit"
 )
 
 // The emulator the end-to-end test runs bootstrap under; `make test` installs it into bin/.
@@ -239,7 +240,7 @@ func unzip(t *testing.T, archive, dir string) {
 // function is bootstrap running under the emulator.
 type function struct {
 	invokeURL string
-	output    *syncBuffer // the emulator's and the function's stdout and stderr
+	output    *testkit.Buffer // the emulator's and the function's stdout and stderr
 }
 
 // startFunction starts the emulator on free loopback ports with bootstrap in task, the function's
@@ -256,7 +257,7 @@ func startFunction(t *testing.T, emulator, task string, env map[string]string) *
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	output := &syncBuffer{}
+	output := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = output, output
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -276,7 +277,7 @@ func startFunction(t *testing.T, emulator, task string, env map[string]string) *
 }
 
 // waitListening waits until the emulator accepts connections on addr, failing if it exits first.
-func waitListening(t *testing.T, addr string, exited <-chan error, output *syncBuffer) {
+func waitListening(t *testing.T, addr string, exited <-chan error, output *testkit.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -344,22 +345,4 @@ func readFile(t *testing.T, elem ...string) []byte {
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
 	return readFile(t, repoRoot, "pkg", "lambdaevent", "testdata", name)
-}
-
-// syncBuffer is a bytes.Buffer safe for the emulator's two output streams and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -3,55 +3,18 @@ package lambdaevent
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/subgate/subgate/pkg/config"
-	"github.com/subgate/subgate/pkg/gate"
-	"github.com/subgate/subgate/pkg/internal/answercheck"
-	"github.com/subgate/subgate/pkg/policy"
-	"github.com/subgate/subgate/pkg/webhook"
+	"github.com/subgate/subgate/internal/testkit"
 )
-
-// The deployment the fuzz targets invoke: SDKAppID 1400000001, a policy that denies "jared", and,
-// for the signed gate, a token and a clock at fuzzNow. The seed corpus in testdata/fuzz/FuzzInvoke
-// holds events signed for it.
-const (
-	fuzzAppID = "1400000001"
-	fuzzToken = "fuzz-token"
-	fuzzNow   = 1700000000
-)
-
-// fuzzDeployment is a gate and the verifier of the signature it checks (nil when unsigned).
-type fuzzDeployment struct {
-	gate     *gate.Gate
-	verifier *webhook.Verifier
-}
-
-func fuzzDeployments(f *testing.F) []fuzzDeployment {
-	p, err := policy.Parse([]byte(`deny: ["jared"]`), "fuzz", "")
-	if err != nil {
-		f.Fatal(err)
-	}
-	now := func() time.Time { return time.Unix(fuzzNow, 0) }
-	logger := gate.NewLogger(io.Discard, slog.LevelError)
-	unsigned := gate.New(config.Config{SdkAppID: fuzzAppID}, p, logger)
-	signed := gate.New(config.Config{SdkAppID: fuzzAppID, Token: fuzzToken}, p, logger).WithClock(now)
-	return []fuzzDeployment{
-		{gate: unsigned},
-		{gate: signed, verifier: &webhook.Verifier{Token: fuzzToken, Now: now}},
-	}
-}
 
 // FuzzInvoke invokes the handler with any payload and checks that the answer is well formed,
 // documented, and lets nothing through that the checks or the policy refuse.
 func FuzzInvoke(f *testing.F) {
-	deployments := fuzzDeployments(f)
+	deployments := testkit.Deployments(f)
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		for _, d := range deployments {
-			out, err := Handler{Gate: d.gate}.Invoke(context.Background(), payload)
+			out, err := Handler{Gate: d.Gate}.Invoke(context.Background(), payload)
 			if err != nil {
 				t.Fatalf("Invoke returned an error: %v", err)
 			}
@@ -62,7 +25,7 @@ func FuzzInvoke(f *testing.F) {
 			event, err := decodeHTTPEvent(kind, payload)
 			if err != nil {
 				// A webhook body, or a payload that is not an HTTP event subgate can read: the bare answer.
-				answercheck.Bare(t, kind == KindWebhookBody, payload, out)
+				testkit.CheckBareAnswer(t, kind == KindWebhookBody, payload, out)
 				continue
 			}
 			var resp struct {
@@ -73,7 +36,7 @@ func FuzzInvoke(f *testing.F) {
 				t.Fatalf("%s answered without statusCode and body: %s", kind, out)
 			}
 			req, _ := event.request()
-			answercheck.HTTP(t, fuzzAppID, d.verifier, req, *resp.StatusCode, []byte(*resp.Body))
+			testkit.CheckHTTPAnswer(t, testkit.AppID, d.Verifier, req, *resp.StatusCode, []byte(*resp.Body))
 		}
 	})
 }

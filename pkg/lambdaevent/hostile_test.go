@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/webhook"
@@ -55,23 +56,6 @@ type panickingContext struct{ context.Context }
 
 func (panickingContext) Value(any) any { panic("reading the context failed") }
 
-// countFaults is the number of internal fault lines in logs, each checked to carry a stack.
-func countFaults(t *testing.T, logs string) int {
-	t.Helper()
-	n := 0
-	for line := range strings.Lines(logs) {
-		var entry map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
-		if entry["msg"] != "internal fault" {
-			continue
-		}
-		n++
-		assert.Equal(t, "ERROR", entry["level"])
-		assert.Contains(t, entry["stack"], "goroutine ", "the fault is logged with its stack")
-	}
-	return n
-}
-
 func TestInvokeRecoversPanics(t *testing.T) {
 	sample := string(seedSample(t))
 	albEvent, err := json.Marshal(events.ALBTargetGroupRequest{
@@ -109,7 +93,7 @@ func TestInvokeRecoversPanics(t *testing.T) {
 			out, err := h.Invoke(tt.ctx, tt.payload)
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(out))
-			assert.Equal(t, 1, countFaults(t, logs.String()), "logged once")
+			assert.Equal(t, 1, testkit.CountFaults(t, logs.String()), "logged once")
 
 			// The handler keeps serving: a command that needs no policy is still answered.
 			out, err = h.Invoke(context.Background(), httpAPIPayload(t, otherCommand, nil, `{}`, false))

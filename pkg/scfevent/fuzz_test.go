@@ -3,60 +3,24 @@ package scfevent
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/gate"
-	"github.com/subgate/subgate/pkg/internal/answercheck"
-	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/webhook"
 )
-
-// The deployment the fuzz targets invoke: SDKAppID 1400000001, a policy that denies "jared", and,
-// for the signed gate, a token and a clock at fuzzNow. The seed corpus in testdata/fuzz/FuzzInvoke
-// holds events signed for it.
-const (
-	fuzzAppID = "1400000001"
-	fuzzToken = "fuzz-token"
-	fuzzNow   = 1700000000
-)
-
-// fuzzDeployment is a gate and the verifier of the signature it checks (nil when unsigned).
-type fuzzDeployment struct {
-	gate     *gate.Gate
-	verifier *webhook.Verifier
-	invoke   func(context.Context, []byte) ([]byte, error)
-}
-
-func fuzzDeployments(f *testing.F) []*fuzzDeployment {
-	p, err := policy.Parse([]byte(`deny: ["jared"]`), "fuzz", "")
-	if err != nil {
-		f.Fatal(err)
-	}
-	now := func() time.Time { return time.Unix(fuzzNow, 0) }
-	logger := gate.NewLogger(io.Discard, slog.LevelError)
-	unsigned := gate.New(config.Config{SdkAppID: fuzzAppID}, p, logger)
-	signed := gate.New(config.Config{SdkAppID: fuzzAppID, Token: fuzzToken}, p, logger).WithClock(now)
-	return []*fuzzDeployment{
-		{gate: unsigned},
-		{gate: signed, verifier: &webhook.Verifier{Token: fuzzToken, Now: now}},
-	}
-}
 
 // FuzzInvoke invokes the handler with any payload and checks that the answer is well formed,
 // documented, and lets nothing through that the checks or the policy refuse.
 func FuzzInvoke(f *testing.F) {
-	deployments := fuzzDeployments(f)
-	for _, d := range deployments {
-		h := NewHandler(func() *gate.Gate { return d.gate })
-		d.invoke = h.Invoke
+	deployments := testkit.Deployments(f)
+	handlers := make([]*Handler, len(deployments))
+	for i, d := range deployments {
+		handlers[i] = NewHandler(func() *gate.Gate { return d.Gate })
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		for _, d := range deployments {
-			out, err := d.invoke(context.Background(), payload)
+		for i, d := range deployments {
+			out, err := handlers[i].Invoke(context.Background(), payload)
 			if err != nil {
 				t.Fatalf("Invoke returned an error: %v", err)
 			}
@@ -65,7 +29,7 @@ func FuzzInvoke(f *testing.F) {
 			}
 			kind, fields, _ := detect(payload)
 			if kind != APIGateway && kind != FunctionURL {
-				answercheck.Bare(t, kind == WebhookBody, payload, out)
+				testkit.CheckBareAnswer(t, kind == WebhookBody, payload, out)
 				continue
 			}
 			var resp struct {
@@ -78,12 +42,12 @@ func FuzzInvoke(f *testing.F) {
 			req, err := translate(kind, fields)
 			if err != nil {
 				// Unreadable: 400, FAIL.
-				if *resp.StatusCode != 400 || answercheck.Decode(t, []byte(*resp.Body)).ActionStatus != webhook.StatusFail {
+				if *resp.StatusCode != 400 || testkit.DecodeAnswer(t, []byte(*resp.Body)).ActionStatus != webhook.StatusFail {
 					t.Fatalf("unreadable %s (%v) answered %s", kind, err, out)
 				}
 				continue
 			}
-			answercheck.HTTP(t, fuzzAppID, d.verifier, req, *resp.StatusCode, []byte(*resp.Body))
+			testkit.CheckHTTPAnswer(t, testkit.AppID, d.Verifier, req, *resp.StatusCode, []byte(*resp.Body))
 		}
 	})
 }

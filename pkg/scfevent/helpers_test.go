@@ -1,18 +1,18 @@
 package scfevent
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/subgate/subgate/pkg/gate"
+
+	"github.com/subgate/subgate/internal/testkit"
 )
 
 // sampleBody is deploy/sample-request.json as the events in testdata carry it.
@@ -40,24 +40,6 @@ func fields(t *testing.T, name string, want Kind) map[string]json.RawMessage {
 	return f
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // exampleEnv is the configuration of the example deployment: SDKAppID 1400000001, the example policy.
 func exampleEnv(extra ...string) func(string) string {
 	env := map[string]string{
@@ -71,8 +53,8 @@ func exampleEnv(extra ...string) func(string) string {
 }
 
 // newTestHandler returns a Handler for getenv whose log goes to the returned buffer.
-func newTestHandler(getenv func(string) string) (*Handler, *syncBuffer) {
-	log := &syncBuffer{}
+func newTestHandler(getenv func(string) string) (*Handler, *testkit.Buffer) {
+	log := &testkit.Buffer{}
 	return NewHandler(func() *gate.Gate { return gate.FromEnv(getenv, log) }), log
 }
 

@@ -3,7 +3,6 @@ package scfevent
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/webhook"
@@ -44,23 +44,6 @@ type panickingContext struct{ context.Context }
 
 func (panickingContext) Value(any) any { panic("reading the context failed") }
 
-// countFaults is the number of internal fault lines in logs, each checked to carry a stack.
-func countFaults(t *testing.T, logs string) int {
-	t.Helper()
-	n := 0
-	for line := range strings.Lines(logs) {
-		var entry map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
-		if entry["msg"] != "internal fault" {
-			continue
-		}
-		n++
-		assert.Equal(t, "ERROR", entry["level"])
-		assert.Contains(t, entry["stack"], "goroutine ", "the fault is logged with its stack")
-	}
-	return n
-}
-
 func TestHandlerRecoversPanics(t *testing.T) {
 	panicking := panickingContext{context.Background()}
 	tests := []struct {
@@ -89,7 +72,7 @@ func TestHandlerRecoversPanics(t *testing.T) {
 			out, err := h.Invoke(tt.ctx, tt.payload)
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(out))
-			assert.Equal(t, 1, countFaults(t, log.String()), "logged once")
+			assert.Equal(t, 1, testkit.CountFaults(t, log.String()), "logged once")
 
 			// The handler keeps serving: a command that needs no policy is still answered.
 			other := chatQuery()

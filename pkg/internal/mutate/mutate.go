@@ -1,6 +1,6 @@
-// Package mutate makes random edits of JSON texts for differential tests: each fast one-pass
-// reader is run on thousands of edited events and bodies and must read whatever it accepts exactly
-// as the general encoding/json path does.
+// Package mutate makes random edits of JSON texts for the differential tests of the fast one-pass
+// readers: each must read whatever it accepts exactly as encoding/json does. (It stands apart from
+// testkit so that pkg/webhook's own tests can use it.)
 package mutate
 
 import "math/rand/v2"

@@ -1,17 +1,73 @@
-// Package answercheck holds the properties every subgate answer must have, for the entrypoints'
-// fuzz tests: well-formed, documented, OK only for a request that passed the SdkAppid and signature
-// checks, refusing only IDs from the request and each once, and never letting the denied
-// subscriber "jared" (or an empty ID) through.
-package answercheck
+package testkit
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/webhook"
 )
+
+// The deployment the entrypoints' fuzz targets invoke: SDKAppID AppID, a policy that denies
+// "jared", and, for the signed gate, Token and a clock at Now (Unix seconds). The seed corpora in
+// testdata/fuzz/FuzzInvoke hold events signed for it.
+const (
+	AppID = "1400000001"
+	Token = "fuzz-token"
+	Now   = 1700000000
+)
+
+// Deployment is a gate and the verifier of the signature it checks (nil when unsigned).
+type Deployment struct {
+	Gate     *gate.Gate
+	Verifier *webhook.Verifier
+}
+
+// Deployments returns the unsigned and the signed deployment.
+func Deployments(tb testing.TB) []Deployment {
+	tb.Helper()
+	p, err := policy.Parse([]byte(`deny: ["jared"]`), "fuzz", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	now := func() time.Time { return time.Unix(Now, 0) }
+	logger := gate.NewLogger(io.Discard, slog.LevelError)
+	return []Deployment{
+		{Gate: gate.New(config.Config{SdkAppID: AppID}, p, logger)},
+		{Gate: gate.New(config.Config{SdkAppID: AppID, Token: Token}, p, logger).WithClock(now), Verifier: &webhook.Verifier{Token: Token, Now: now}},
+	}
+}
+
+// CountFaults is the number of internal fault lines in logs, each checked to be at error level and
+// to carry a stack.
+func CountFaults(t testing.TB, logs string) int {
+	t.Helper()
+	n := 0
+	for line := range strings.Lines(logs) {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if entry["msg"] != "internal fault" {
+			continue
+		}
+		n++
+		if entry["level"] != "ERROR" {
+			t.Errorf("internal fault logged at %v, not ERROR", entry["level"])
+		}
+		if stack, _ := entry["stack"].(string); !strings.Contains(stack, "goroutine ") {
+			t.Errorf("internal fault logged without its stack: %q", line)
+		}
+	}
+	return n
+}
 
 // DocumentedStatus lists the statuses the README's table of answers names.
 var DocumentedStatus = []int{200, 400, 401, 403, 405, 413, 500}
@@ -23,7 +79,7 @@ type Answer struct {
 	Refused      []string
 }
 
-func Decode(t testing.TB, data []byte) Answer {
+func DecodeAnswer(t testing.TB, data []byte) Answer {
 	t.Helper()
 	var a struct {
 		ActionStatus *string  `json:"ActionStatus"`
@@ -40,10 +96,10 @@ func Decode(t testing.TB, data []byte) Answer {
 	return Answer{ActionStatus: *a.ActionStatus, ErrorCode: *a.ErrorCode, Refused: a.Refused}
 }
 
-// HTTP checks the answer to an HTTP event that translated to req: a documented status, a webhook
+// CheckHTTPAnswer checks the answer to an HTTP event that translated to req: a documented status, a webhook
 // answer, OK only with status 200 and only for a request with appID and (when verifier is set) a
 // valid signature, within the envelope limits.
-func HTTP(t testing.TB, appID string, verifier *webhook.Verifier, req gate.Request, status int, body []byte) {
+func CheckHTTPAnswer(t testing.TB, appID string, verifier *webhook.Verifier, req gate.Request, status int, body []byte) {
 	t.Helper()
 	if !slices.Contains(DocumentedStatus, status) {
 		t.Fatalf("status %d is not documented", status)
@@ -51,7 +107,7 @@ func HTTP(t testing.TB, appID string, verifier *webhook.Verifier, req gate.Reque
 	if status == 500 {
 		t.Fatalf("internal fault: %s", body)
 	}
-	a := Decode(t, body)
+	a := DecodeAnswer(t, body)
 	if (a.ActionStatus == webhook.StatusOK) != (status == 200) {
 		t.Fatalf("status %d with ActionStatus %s", status, a.ActionStatus)
 	}
@@ -70,15 +126,15 @@ func HTTP(t testing.TB, appID string, verifier *webhook.Verifier, req gate.Reque
 		t.Fatalf("OK for a request over the limits (%v)", err)
 	}
 	if command, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand); command == webhook.CommandBeforeAddSubscriber {
-		Decision(t, a, req.Body)
+		CheckDecision(t, a, req.Body)
 	}
 }
 
-// Bare checks the answer to a payload that is not an HTTP event: a webhook body is answered as the
+// CheckBareAnswer checks the answer to a payload that is not an HTTP event: a webhook body is answered as the
 // gate decides it, anything else FAIL.
-func Bare(t testing.TB, isWebhookBody bool, payload, out []byte) {
+func CheckBareAnswer(t testing.TB, isWebhookBody bool, payload, out []byte) {
 	t.Helper()
-	a := Decode(t, out)
+	a := DecodeAnswer(t, out)
 	if !isWebhookBody {
 		if a.ActionStatus != webhook.StatusFail {
 			t.Fatalf("a payload that is not a webhook body was answered %s", out)
@@ -86,16 +142,16 @@ func Bare(t testing.TB, isWebhookBody bool, payload, out []byte) {
 		return
 	}
 	if command, _ := webhook.Command(payload); command == webhook.CommandBeforeAddSubscriber {
-		Decision(t, a, payload)
+		CheckDecision(t, a, payload)
 	} else if len(a.Refused) > 0 {
 		t.Fatalf("refused %v for another command (%q)", a.Refused, command)
 	}
 }
 
-// Decision checks an answer to a CallbackBeforeAddSubscriber body: when it is OK, the body
+// CheckDecision checks an answer to a CallbackBeforeAddSubscriber body: when it is OK, the body
 // parses, the refused IDs were in it and are listed once each, and a denied ("jared") or empty
 // subscriber is refused when the request goes on.
-func Decision(t testing.TB, a Answer, body []byte) {
+func CheckDecision(t testing.TB, a Answer, body []byte) {
 	t.Helper()
 	if a.ActionStatus != webhook.StatusOK {
 		return

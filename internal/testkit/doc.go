@@ -1,0 +1,8 @@
+// Package testkit is what the tests of several packages share: the properties every subgate answer
+// must have (well-formed, documented, OK only for a request that passed the SdkAppid and signature
+// checks, refusing only IDs from the request and each once, never letting the denied subscriber
+// "jared" or an empty ID through), the deployments the entrypoints' fuzz targets invoke, a check of
+// the internal fault lines in a log, and a log buffer safe for concurrent writes.
+//
+// Only tests import it.
+package testkit
