@@ -113,55 +113,74 @@ func (g *Gate) WithClock(now func() time.Time) *Gate {
 }
 
 // Serve answers one webhook request. It never panics: an internal fault answers 500.
-func (g *Gate) Serve(ctx context.Context, r Request) (resp Response) {
-	start := time.Now()
-	var o outcome
-	defer func() {
-		if p := recover(); p != nil {
-			g.log.Error("internal fault", "request_id", r.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			o = fault(http.StatusInternalServerError, "internal error in subgate; see its log")
-		}
-		if o.relayed != nil {
-			resp = *o.relayed
-		} else {
-			resp = Response{StatusCode: o.status, Header: answerHeader(), Body: o.answer.Encode()}
-		}
-		g.logOutcome(ctx, r.RequestID, o, time.Since(start))
-	}()
-	o = g.check(ctx, r)
-	return resp
+func (g *Gate) Serve(ctx context.Context, r Request) Response {
+	o := g.settle(ctx, r.RequestID, func() outcome { return g.check(ctx, r) })
+	if o.relayed != nil {
+		return *o.relayed
+	}
+	return Response{StatusCode: o.status, Header: answerHeader(), Body: o.answer.Encode()}
 }
 
 // ServeDirect answers a webhook body delivered without an HTTP envelope: a test event pasted into
 // a cloud console. Only principals allowed to invoke the function can send one, so there is no
 // SdkAppid or signature to check; the body is parsed and the policy applied as for a request.
-func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) (answer []byte) {
+func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) []byte {
+	return g.settle(ctx, requestID, func() outcome { return g.direct(body) }).answer.Encode()
+}
+
+// Refuse answers 400, FAIL, info a request an entrypoint cannot hand to Serve (an event it cannot
+// read, an envelope over the limits), and logs it; cause, when there is one, goes to the log only.
+// A Broken gate answers its configuration error instead, which says what to fix.
+func (g *Gate) Refuse(ctx context.Context, requestID, info string, cause error) Response {
+	if g.broken != nil {
+		return g.Serve(ctx, Request{RequestID: requestID})
+	}
+	reason := info
+	if cause != nil {
+		reason += ": " + cause.Error()
+	}
+	g.log.LogAttrs(ctx, slog.LevelWarn, "failed",
+		slog.String("request_id", requestID), slog.Int("status", http.StatusBadRequest), slog.String("reason", reason))
+	return Response{StatusCode: http.StatusBadRequest, Header: answerHeader(), Body: webhook.Failure(info).Encode()}
+}
+
+// InternalFault is the answer to a panic: 500, FAIL, and no detail (the log has the stack). The
+// entrypoints give it for a panic in their own code, as Serve does for one in the core.
+func InternalFault() Response {
+	return Response{StatusCode: http.StatusInternalServerError, Header: answerHeader(), Body: webhook.Failure(internalError).Encode()}
+}
+
+const internalError = "internal error in subgate; see its log"
+
+// settle runs decide, turning a panic into the 500 outcome (logged once with its stack), and
+// writes the outcome's log line.
+func (g *Gate) settle(ctx context.Context, requestID string, decide func() outcome) (o outcome) {
 	start := time.Now()
-	var o outcome
 	defer func() {
 		if p := recover(); p != nil {
 			g.log.Error("internal fault", "request_id", requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			o = fault(http.StatusInternalServerError, "internal error in subgate; see its log")
+			o = fault(http.StatusInternalServerError, internalError)
 		}
-		answer = o.answer.Encode()
 		g.logOutcome(ctx, requestID, o, time.Since(start))
 	}()
+	return decide()
+}
+
+// direct decides a webhook body delivered without an HTTP envelope.
+func (g *Gate) direct(body []byte) outcome {
 	if g.broken != nil {
-		o = g.brokenOutcome()
-		return answer
+		return g.brokenOutcome()
 	}
 	command, err := webhook.Command(body)
 	switch {
 	case err != nil:
-		o = fault(http.StatusBadRequest, err.Error())
+		return fault(http.StatusBadRequest, err.Error())
 	case command == "":
-		o = fault(http.StatusBadRequest, "CallbackCommand is missing from the body")
+		return fault(http.StatusBadRequest, "CallbackCommand is missing from the body")
 	case command != webhook.CommandBeforeAddSubscriber:
-		o = outcome{command: command, status: http.StatusOK, answer: webhook.Proceed(nil)}
-	default:
-		o = g.decideBody(body, command)
+		return outcome{command: command, status: http.StatusOK, answer: webhook.Proceed(nil)}
 	}
-	return answer
+	return g.decideBody(body, command)
 }
 
 // Unrecognised is the answer to an invocation whose event subgate cannot read.

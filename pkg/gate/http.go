@@ -3,8 +3,6 @@ package gate
 import (
 	"io"
 	"net/http"
-
-	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // ServeHTTP makes the Gate an http.Handler: POST on any path is the webhook, GET /healthz answers
@@ -18,25 +16,19 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := Request{Method: r.Method, Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Header: r.Header, RequestID: r.Header.Get("X-Request-Id")}
 	if err := CheckEnvelope(req); err != nil {
-		writeResponse(w, g.refuse(req.RequestID, err.Error(), err.Error()))
+		writeResponse(w, g.Refuse(r.Context(), req.RequestID, err.Error(), nil))
 		return
 	}
 	if r.Method == http.MethodPost {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {
 			// The client stopped sending (or the server's read timeout cut it off).
-			writeResponse(w, g.refuse(req.RequestID, "the request body could not be read", "body could not be read: "+err.Error()))
+			writeResponse(w, g.Refuse(r.Context(), req.RequestID, "the request body could not be read", err))
 			return
 		}
 		req.Body = body
 	}
 	writeResponse(w, g.Serve(r.Context(), req))
-}
-
-// refuse answers 400 a request that cannot be handed to Serve, logging why.
-func (g *Gate) refuse(requestID, info, reason string) Response {
-	g.log.Warn("failed", "request_id", requestID, "status", http.StatusBadRequest, "reason", reason)
-	return Response{StatusCode: http.StatusBadRequest, Header: answerHeader(), Body: webhook.Failure(info).Encode()}
 }
 
 func writeResponse(w http.ResponseWriter, resp Response) {

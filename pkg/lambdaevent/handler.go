@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/subgate/subgate/pkg/gate"
-	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // Handler answers Lambda invocations with Gate. It implements aws-lambda-go's lambda.Handler.
@@ -33,9 +32,6 @@ type httpEvent interface {
 // errBadBase64 is wrapped by the error for a body that isBase64Encoded says is base64 and is not.
 var errBadBase64 = errors.New("the request body is not valid base64 (isBase64Encoded is true)")
 
-// internalError is the ErrorInfo of the answer to a panic, as the gate words it.
-const internalError = "internal error in subgate; see its log"
-
 // Invoke answers one invocation. It never returns an error and never panics: a failure to
 // translate the event is a FAIL answer, and a panic is recovered, logged once with its stack and
 // answered 500 FAIL in the event's response shape (the bare FAIL answer before the event is known),
@@ -43,7 +39,7 @@ const internalError = "internal error in subgate; see its log"
 // invocation's deadline, less the time kept to answer (see gate.WithAnswerTime).
 func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	var requestID string
-	fault := func() []byte { return webhook.Failure(internalError).Encode() }
+	fault := func() []byte { return gate.InternalFault().Body }
 	defer func() {
 		if p := recover(); p != nil {
 			h.Gate.Logger().Error("internal fault", "request_id", requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -60,7 +56,7 @@ func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ e
 		}
 	}
 	if event != nil {
-		fault = func() []byte { return encodeResponse(event.response(internalFault())) }
+		fault = func() []byte { return encodeResponse(event.response(gate.InternalFault())) }
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
@@ -85,30 +81,15 @@ func encodeResponse(response any) []byte {
 	return out
 }
 
-// internalFault is the gate's answer to a panic, for the handler's own.
-func internalFault() gate.Response {
-	return gate.Response{
-		StatusCode: http.StatusInternalServerError,
-		Header:     http.Header{"Content-Type": {gate.ContentType}},
-		Body:       webhook.Failure(internalError).Encode(),
-	}
-}
-
 func (h Handler) serve(ctx context.Context, event httpEvent, requestID string) gate.Response {
 	req, err := event.request()
 	req.RequestID = requestID
 	if err == nil {
 		err = gate.CheckEnvelope(req)
 	}
-	if err != nil && h.Gate.Err() == nil {
-		h.Gate.Logger().Warn("failed", "request_id", requestID, "status", http.StatusBadRequest, "reason", err.Error())
-		return gate.Response{
-			StatusCode: http.StatusBadRequest,
-			Header:     http.Header{"Content-Type": {gate.ContentType}},
-			Body:       webhook.Failure(err.Error()).Encode(),
-		}
+	if err != nil {
+		return h.Gate.Refuse(ctx, requestID, err.Error(), nil)
 	}
-	// A Broken gate answers 500 naming its configuration error, whatever the body.
 	return h.Gate.Serve(ctx, req)
 }
 

@@ -5,15 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"runtime/debug"
 	"sync"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/subgate/subgate/pkg/gate"
-	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // Handler answers SCF invocations. It is a scf-go-lib cloudfunction.Handler: it takes the raw
@@ -49,9 +46,6 @@ type invocation struct {
 	requestID string
 }
 
-// internalError is the ErrorInfo of the answer to a panic, as the gate words it.
-const internalError = "internal error in subgate; see its log"
-
 // Invoke answers one invocation. It never returns an error: every failure is an answer the caller
 // can read, because an SCF function error would tell Chat nothing. A panic is recovered, logged
 // once with its stack and answered 500 FAIL in the event's response shape (the bare FAIL answer
@@ -59,7 +53,7 @@ const internalError = "internal error in subgate; see its log"
 // less the time kept to answer (see gate.WithAnswerTime).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	inv := invocation{gate: h.Gate(), payload: payload}
-	fault := func() []byte { return webhook.Failure(internalError).Encode() }
+	fault := func() []byte { return gate.InternalFault().Body }
 	defer func() {
 		if p := recover(); p != nil {
 			inv.gate.Logger().Error("internal fault", "request_id", inv.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -75,9 +69,9 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 	}
 	switch kind {
 	case APIGateway:
-		fault = func() []byte { return encode(NewAPIGatewayResponse(internalFault())) }
+		fault = func() []byte { return encode(NewAPIGatewayResponse(gate.InternalFault())) }
 	case FunctionURL:
-		fault = func() []byte { return encode(NewFunctionURLResponse(internalFault())) }
+		fault = func() []byte { return encode(NewFunctionURLResponse(gate.InternalFault())) }
 	}
 	inv.requestID = RequestID(ctx)
 	ctx, cancel := gate.WithAnswerTime(ctx)
@@ -99,15 +93,6 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 	return gate.Unrecognised(why), nil
 }
 
-// internalFault is the gate's answer to a panic, for the handler's own.
-func internalFault() gate.Response {
-	return gate.Response{
-		StatusCode: http.StatusInternalServerError,
-		Header:     http.Header{"Content-Type": {gate.ContentType}},
-		Body:       webhook.Failure(internalError).Encode(),
-	}
-}
-
 // RequestID is the SCF request ID of the invocation ctx belongs to, "" outside one.
 func RequestID(ctx context.Context) string {
 	if fc, ok := functioncontext.FromContext(ctx); ok && fc != nil {
@@ -119,19 +104,7 @@ func RequestID(ctx context.Context) string {
 // unreadable answers an HTTP event that was recognised but cannot be read: 400 with a FAIL answer
 // saying why, or the gate's configuration error when it has one.
 func (h *Handler) unreadable(inv invocation, kind Kind, err error) gate.Response {
-	if inv.gate.Err() != nil {
-		return inv.gate.Serve(inv.ctx, gate.Request{RequestID: inv.requestID})
-	}
-	info := fmt.Sprintf("the %s event cannot be read: %v", kind, err)
-	inv.gate.Logger().LogAttrs(inv.ctx, slog.LevelWarn, "failed",
-		slog.String("request_id", inv.requestID),
-		slog.Int("status", http.StatusBadRequest),
-		slog.String("reason", info))
-	return gate.Response{
-		StatusCode: http.StatusBadRequest,
-		Header:     http.Header{"Content-Type": {gate.ContentType}},
-		Body:       webhook.Failure(info).Encode(),
-	}
+	return inv.gate.Refuse(inv.ctx, inv.requestID, fmt.Sprintf("the %s event cannot be read: %v", kind, err), nil)
 }
 
 // encode writes a response object as compact JSON without HTML escaping, like the gate's answers.
