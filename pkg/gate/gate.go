@@ -183,8 +183,13 @@ func (g *Gate) direct(body []byte) outcome {
 	return g.decideBody(body, command)
 }
 
-// Unrecognised is the answer to an invocation whose event subgate cannot read.
-func Unrecognised(what string) []byte {
+// Unrecognised answers an invocation whose event subgate cannot read (FAIL, 1, saying what it is
+// instead) and logs it. A Broken gate answers its configuration error instead, which says what to fix.
+func (g *Gate) Unrecognised(ctx context.Context, requestID, what string) []byte {
+	if g.broken != nil {
+		return g.ServeDirect(ctx, nil, requestID)
+	}
+	g.log.LogAttrs(ctx, slog.LevelWarn, "failed", slog.String("request_id", requestID), slog.String("reason", "event not recognised: "+what))
 	return webhook.Failure("event not recognised: " + what +
 		"; subgate takes the HTTP events of the function's URL or gateway, or a webhook body").Encode()
 }

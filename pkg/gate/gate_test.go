@@ -347,8 +347,15 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 func TestUnrecognised(t *testing.T) {
+	var logs bytes.Buffer
 	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: payload is not JSON; subgate takes the HTTP events of the function's URL or gateway, or a webhook body"}`,
-		string(Unrecognised("payload is not JSON")))
+		string(newGate(t, false, &logs).Unrecognised(context.Background(), "inv-9", "payload is not JSON")))
+	assert.Contains(t, logs.String(), `"level":"WARN","msg":"failed","request_id":"inv-9","reason":"event not recognised: payload is not JSON"`)
+
+	// A configuration error is the more useful answer: it names what to fix.
+	broken := Broken(errors.New("SUBGATE_SDKAPPID is not set"), NewLogger(&logs, slog.LevelInfo))
+	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"subgate is not configured correctly: SUBGATE_SDKAPPID is not set"}`,
+		string(broken.Unrecognised(context.Background(), "", "payload is not JSON")))
 }
 
 func TestServeDirectNotJSON(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -67,9 +66,9 @@ func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ e
 	case kind == KindWebhookBody:
 		return h.Gate.ServeDirect(ctx, payload, requestID), nil
 	case kind == KindUnrecognised:
-		return h.unrecognised(ctx, requestID, what), nil
+		return h.Gate.Unrecognised(ctx, requestID, what), nil
 	case decodeErr != nil:
-		return h.unrecognised(ctx, requestID, fmt.Sprintf("the fields of this %s have the wrong types: %v", kind, decodeErr)), nil
+		return h.Gate.Unrecognised(ctx, requestID, fmt.Sprintf("the fields of this %s have the wrong types: %v", kind, decodeErr)), nil
 	}
 	return encodeResponse(event.response(h.serve(ctx, event, requestID))), nil
 }
@@ -91,13 +90,6 @@ func (h Handler) serve(ctx context.Context, event httpEvent, requestID string) g
 		return h.Gate.Refuse(ctx, requestID, err.Error(), nil)
 	}
 	return h.Gate.Serve(ctx, req)
-}
-
-func (h Handler) unrecognised(ctx context.Context, requestID, what string) []byte {
-	answer := gate.Unrecognised(what)
-	h.Gate.Logger().LogAttrs(ctx, slog.LevelWarn, "failed",
-		slog.String("request_id", requestID), slog.String("reason", "event not recognised: "+what))
-	return answer
 }
 
 // decodeHTTPEvent decodes payload as an HTTP-shaped event of kind.

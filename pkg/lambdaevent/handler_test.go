@@ -213,6 +213,7 @@ func TestInvokeBrokenConfiguration(t *testing.T) {
 		{"ALBEvent", fixture(t, "alb-webhook.json"),
 			`{"statusCode":500,"statusDescription":"500 Internal Server Error","headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"` + info + `\"}","isBase64Encoded":false}`},
 		{"WebhookBody", seedSample(t), `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"` + info + `"}`},
+		{"UnrecognisedPayloadNamesTheConfiguration", []byte("not JSON"), `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"` + info + `"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -85,12 +85,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 	case WebhookBody:
 		return h.serveWebhookBody(inv), nil
 	}
-	if inv.gate.Err() != nil {
-		// The configuration error is the more useful answer: it names what to fix.
-		return inv.gate.ServeDirect(ctx, nil, inv.requestID), nil
-	}
-	inv.gate.Logger().Warn("failed", "request_id", inv.requestID, "reason", "event not recognised: "+why)
-	return gate.Unrecognised(why), nil
+	return inv.gate.Unrecognised(ctx, inv.requestID, why), nil
 }
 
 // RequestID is the SCF request ID of the invocation ctx belongs to, "" outside one.
