@@ -8,7 +8,6 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 )
@@ -27,12 +26,12 @@ const indexMagic = "subgate policy index 2\n"
 
 // Prepare loads the policy file at path, checking it as Load does, and returns its index.
 func Prepare(path string) ([]byte, error) {
+	files := Dir(filepath.Dir(path))
 	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	baseDir := filepath.Dir(path)
-	p, err := Parse(text, path, baseDir)
+	p, err := ParseFrom(text, path, files)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +43,7 @@ func Prepare(path string) ([]byte, error) {
 	for _, name := range sources {
 		data := text
 		if name != "" {
-			if data, err = os.ReadFile(resolve(baseDir, name)); err != nil {
+			if data, err = files.ReadFile(name); err != nil {
 				return nil, fmt.Errorf("policy %s: %w", path, err)
 			}
 		}
@@ -62,34 +61,53 @@ func Prepare(path string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// loadIndex returns the policy from the index beside path, or nil when there is none or it does
-// not match the policy and its list files (or cannot be read): the caller then parses the policy.
+// loadIndex returns the policy from the index of the policy name among files, or nil when there is
+// none or it does not match the policy and its list files (or cannot be read): the caller then
+// parses the policy.
 //
-// The index is mapped into memory, not read onto the heap, and its tables are used where they lie:
-// the mapping lasts as long as the policy.
-func loadIndex(path string) *Policy {
-	data, release, err := mapFile(path + IndexSuffix)
+// From a folder, the index is mapped into memory, not read onto the heap, and its tables are used
+// where they lie: a policy is loaded once in a function's life, so the mapping is kept for the life
+// of the process, and an index that is not used is unmapped at once.
+func loadIndex(files Files, name string) *Policy {
+	data, release, err := view(files, name+IndexSuffix)
 	if err != nil {
 		return nil
 	}
-	text, releaseText, err := mapFile(path)
+	text, releaseText, err := view(files, name)
 	if err != nil {
 		release()
 		return nil
 	}
-	p, err := readIndex(data, text, filepath.Dir(path))
+	p, err := readIndex(data, text, files)
 	releaseText()
 	if err != nil {
 		release()
 		return nil
 	}
-	runtime.AddCleanup(p, func(release func()) { release() }, release)
 	return p
+}
+
+// mapper is Files that can map a file into memory instead of reading it onto the heap; Dir does.
+type mapper interface {
+	mapFile(name string) (data []byte, release func(), err error)
+}
+
+func (d Dir) mapFile(name string) ([]byte, func(), error) {
+	return mapFile(resolve(string(d), name))
+}
+
+// view returns the content of a file, mapped when files can map it; release frees it.
+func view(files Files, name string) (data []byte, release func(), err error) {
+	if m, ok := files.(mapper); ok {
+		return m.mapFile(name)
+	}
+	data, err = files.ReadFile(name)
+	return data, func() {}, err
 }
 
 var errStaleIndex = errors.New("the index does not match the policy")
 
-func readIndex(data, text []byte, baseDir string) (*Policy, error) {
+func readIndex(data, text []byte, files Files) (*Policy, error) {
 	if len(data) < len(indexMagic)+4 {
 		return nil, errStaleIndex
 	}
@@ -106,7 +124,7 @@ func readIndex(data, text []byte, baseDir string) (*Policy, error) {
 		if r.err != nil {
 			break
 		}
-		if !matches(text, name, baseDir, size, sum) {
+		if !matches(text, name, files, size, sum) {
 			return nil, errStaleIndex
 		}
 	}
@@ -126,11 +144,11 @@ func readIndex(data, text []byte, baseDir string) (*Policy, error) {
 
 // matches reports whether an input of the index is unchanged: the policy text (name "") or the
 // list file name.
-func matches(text []byte, name, baseDir string, size, sum uint32) bool {
+func matches(text []byte, name string, files Files, size, sum uint32) bool {
 	if name == "" {
 		return uint32(len(text)) == size && crc32.ChecksumIEEE(text) == sum
 	}
-	data, release, err := mapFile(resolve(baseDir, name))
+	data, release, err := view(files, name)
 	if err != nil {
 		return false
 	}

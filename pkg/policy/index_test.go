@@ -160,3 +160,40 @@ func mustRead(t *testing.T, path string) []byte {
 	require.NoError(t, err)
 	return data
 }
+
+// memFiles is Files held in memory, as a bundle holds them.
+type memFiles map[string][]byte
+
+func (m memFiles) ReadFile(name string) ([]byte, error) {
+	if data, ok := m[name]; ok {
+		return data, nil
+	}
+	return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+}
+
+func TestLoadFromMemoryDecidesAsFromDisk(t *testing.T) {
+	path := copyPolicy(t)
+	fromDisk, err := Load(path)
+	require.NoError(t, err)
+	files := memFiles{}
+	for _, name := range append([]string{"full.yaml"}, fromDisk.Files()...) {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(path), name))
+		require.NoError(t, err)
+		files[name] = data
+	}
+	parsed, err := LoadFrom(files, "full.yaml")
+	require.NoError(t, err)
+	assertSameDecisions(t, fromDisk, parsed, probeIDs(t, path))
+
+	index, err := Prepare(path)
+	require.NoError(t, err)
+	files["full.yaml"+IndexSuffix] = index
+	indexed, err := LoadFrom(files, "full.yaml")
+	require.NoError(t, err)
+	assert.NotNil(t, indexed.global.deny[0].table, "the index in memory was used")
+	assertSameDecisions(t, fromDisk, indexed, probeIDs(t, path))
+
+	delete(files, "lists/banned.txt")
+	_, err = LoadFrom(files, "full.yaml")
+	assert.ErrorContains(t, err, "lists/banned.txt", "a missing list file is an error, index or not")
+}

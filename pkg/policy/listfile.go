@@ -2,21 +2,12 @@ package policy
 
 import (
 	"fmt"
-	"os"
 	"strings"
 )
 
-// readListFile reads an ID list: one entry a line, surrounding spaces trimmed, blank lines skipped,
-// and a line whose first non-blank character is '#' taken as a comment (IDs themselves may hold '#').
-func readListFile(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return parseList(string(data)), nil
-}
-
-// parseList splits list text into entries. The entries are slices of text, so a large list costs
+// parseList splits the text of an ID list into entries: one entry a line, surrounding spaces
+// trimmed, blank lines skipped, and a line whose first non-blank character is '#' taken as a
+// comment (IDs themselves may hold '#'). The entries are slices of text, so a large list costs
 // one allocation for the text, not one per line.
 func parseList(text string) []string {
 	entries := make([]string, 0, strings.Count(text, "\n")+1)

@@ -11,24 +11,58 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// Files gives the loader the files a policy is made of: the policy itself, its list files and its
+// prepared index, each by the name the policy (or the loader) gives it. A folder on disk is Dir; a
+// bundle holds them in memory.
+type Files interface {
+	// ReadFile returns the content of the file called name. The caller does not modify it.
+	ReadFile(name string) ([]byte, error)
+}
+
+// Dir is a folder on disk as Files: a relative name is found in the folder, an absolute one as it is.
+type Dir string
+
+// ReadFile reads the file name, relative to the folder.
+func (d Dir) ReadFile(name string) ([]byte, error) {
+	return os.ReadFile(resolve(string(d), name))
+}
+
 // Load reads the policy file at path. List files it names are found relative to its folder. When
 // the policy's prepared index (see Prepare) is beside it and matches it, the policy is read from
 // the index instead of being parsed.
 func Load(path string) (*Policy, error) {
-	if p := loadIndex(path); p != nil {
+	return load(Dir(filepath.Dir(path)), filepath.Base(path), path)
+}
+
+// LoadFrom reads the policy called name from files, with the list files it names. When the
+// policy's prepared index (name + IndexSuffix) is among the files and matches the policy and its
+// list files, the policy is read from the index instead of being parsed.
+func LoadFrom(files Files, name string) (*Policy, error) {
+	return load(files, name, name)
+}
+
+// load is LoadFrom naming the policy display in errors.
+func load(files Files, name, display string) (*Policy, error) {
+	if p := loadIndex(files, name); p != nil {
 		return p, nil
 	}
-	text, err := os.ReadFile(path)
+	text, err := files.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	return Parse(text, path, filepath.Dir(path))
+	return ParseFrom(text, display, files)
 }
 
 // Parse reads policy text (YAML or JSON). name stands for the text in errors; list files it names
 // are found relative to baseDir.
 func Parse(text []byte, name, baseDir string) (*Policy, error) {
-	p, err := parse(text, baseDir)
+	return ParseFrom(text, name, Dir(baseDir))
+}
+
+// ParseFrom reads policy text (YAML or JSON), with the list files it names from files. name stands
+// for the text in errors.
+func ParseFrom(text []byte, name string, files Files) (*Policy, error) {
+	p, err := parse(text, files)
 	if err != nil {
 		return nil, fmt.Errorf("policy %s: %w", name, err)
 	}
@@ -63,7 +97,7 @@ type channelIn struct {
 	Reason    string    `yaml:"reason"`
 }
 
-func parse(text []byte, baseDir string) (*Policy, error) {
+func parse(text []byte, files Files) (*Policy, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
 		return nil, yamlError(err)
@@ -79,26 +113,26 @@ func parse(text []byte, baseDir string) (*Policy, error) {
 	if err := root.Decode(&in); err != nil {
 		return nil, yamlError(err)
 	}
-	return in.build(baseDir)
+	return in.build(files)
 }
 
-func (in *policyIn) build(baseDir string) (*Policy, error) {
+func (in *policyIn) build(files Files) (*Policy, error) {
 	for _, op := range in.TrustedOperators {
 		if isPattern(op) {
 			return nil, fmt.Errorf("trusted_operators: %q: trusted operators are exact IDs, not patterns", op)
 		}
 	}
-	var files []string
-	deny, err := loadList(in.Deny, "deny_file", in.DenyFile, baseDir, &files)
+	var names []string
+	deny, err := loadList(in.Deny, "deny_file", in.DenyFile, files, &names)
 	if err != nil {
 		return nil, err
 	}
-	allow, err := loadList(in.Allow, "allow_file", in.AllowFile, baseDir, &files)
+	allow, err := loadList(in.Allow, "allow_file", in.AllowFile, files, &names)
 	if err != nil {
 		return nil, err
 	}
 	p := &Policy{
-		files:          files,
+		files:          names,
 		maxSubscribers: int(in.MaxSubscribers),
 		global:         rules{allow: allow, defaultAllow: in.Default.allowOr(true)},
 		channels:       make(map[string]*channel, len(in.Channels)),
@@ -115,11 +149,11 @@ func (in *policyIn) build(baseDir string) (*Policy, error) {
 	for _, named := range in.Channels {
 		c := named.channel
 		key := fmt.Sprintf("channels %q: ", named.id)
-		chDeny, err := loadList(c.Deny, key+"deny_file", c.DenyFile, baseDir, &p.files)
+		chDeny, err := loadList(c.Deny, key+"deny_file", c.DenyFile, files, &p.files)
 		if err != nil {
 			return nil, err
 		}
-		chAllow, err := loadList(c.Allow, key+"allow_file", c.AllowFile, baseDir, &p.files)
+		chAllow, err := loadList(c.Allow, key+"allow_file", c.AllowFile, files, &p.files)
 		if err != nil {
 			return nil, err
 		}
@@ -142,20 +176,16 @@ func (in *policyIn) build(baseDir string) (*Policy, error) {
 }
 
 // loadList joins a list's inline entries and its file's; it returns nil for an empty list.
-// The file's name, as the policy gives it, is added to files.
-func loadList(inline []string, fileKey, file, baseDir string, files *[]string) (*IDSet, error) {
+// The file's name, as the policy gives it, is added to names.
+func loadList(inline []string, fileKey, file string, files Files, names *[]string) (*IDSet, error) {
 	entries := []string(inline)
 	if file != "" {
-		*files = append(*files, file)
-		path := file
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(baseDir, path)
-		}
-		fromFile, err := readListFile(path)
+		*names = append(*names, file)
+		data, err := files.ReadFile(file)
 		if err != nil {
 			return nil, listFileError(fileKey, file, err)
 		}
-		entries = append(entries, fromFile...)
+		entries = append(entries, parseList(string(data))...)
 	}
 	if len(entries) == 0 {
 		return nil, nil
