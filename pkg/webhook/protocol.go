@@ -77,14 +77,6 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrBadBody)
 	}
-	if req, ok := parseCommon(body); ok {
-		return req, nil
-	}
-	return parseAddSubscriber(body)
-}
-
-// parseAddSubscriber is ParseAddSubscriber for any valid UTF-8 body, through encoding/json.
-func parseAddSubscriber(body []byte) (*AddSubscriber, error) {
 	var raw addSubscriberIn
 	// A body that is one JSON object and nothing more (the common case) decodes in one pass; any
 	// other is decoded again by a Decoder, whose errors say what is wrong with it.

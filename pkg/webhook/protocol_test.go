@@ -94,6 +94,8 @@ func TestAnswerEncode(t *testing.T) {
 		{name: "Refused", answer: Proceed([]string{"jared"}), want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`},
 		{name: "Reject", answer: Reject("closed"), want: `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"closed"}`},
 		{name: "Failure", answer: Failure("a <b> & c"), want: `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"a <b> & c"}`},
+		{name: "NoHTMLEscaping", answer: Proceed([]string{"a&b", "<c>", "line\u2028sep", "bad \xff"}),
+			want: `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["a&b","<c>","line\u2028sep","bad \ufffd"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
