@@ -87,10 +87,10 @@ func FromEnv(getenv func(string) string, w io.Writer) *Gate {
 	return Broken(err, logger)
 }
 
-// NewLogger returns the JSON logger subgate writes its lines with: the lines of slog's JSON
-// handler, byte for byte, formatted faster (see lineHandler).
+// NewLogger returns the JSON logger subgate writes its lines with: slog's JSON handler, which
+// writes each line to w whole, in one Write, under its own lock.
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(newLineHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // Err is the configuration error of a Broken gate, nil otherwise.

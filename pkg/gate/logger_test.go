@@ -1,0 +1,59 @@
+package gate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/pkg/webhook"
+)
+
+// The request line as logOutcome writes it, field for field, as the README shows it.
+func TestNewLoggerRequestLine(t *testing.T) {
+	var out bytes.Buffer
+	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}
+	g.logOutcome(t.Context(), "c6af9ac6", outcome{
+		command: "OfficialAccount.CallbackBeforeAddSubscriber", sdkAppID: "1400000001", channel: "@TOA#_test_for_penn",
+		operator: "107867", subscribers: 2, status: 200, answer: webhook.Proceed([]string{"jared"}),
+	}, 120*time.Microsecond)
+	line := out.String()
+	require.True(t, strings.HasPrefix(line, `{"time":"`), line)
+	_, rest, ok := strings.Cut(line, `","level":`)
+	require.True(t, ok, line)
+	assert.Equal(t, `"INFO","msg":"decided","request_id":"c6af9ac6","command":"OfficialAccount.CallbackBeforeAddSubscriber",`+
+		`"sdkappid":"1400000001","official_account":"@TOA#_test_for_penn","operator_account":"107867","subscribers":2,"refused":1,`+
+		`"error_code":0,"status":200,"duration_ms":0.12}`+"\n", rest)
+}
+
+func TestNewLoggerLevelAndWholeLines(t *testing.T) {
+	var out bytes.Buffer
+	logger := NewLogger(&out, slog.LevelWarn)
+	logger.Info("dropped")
+	assert.Empty(t, out.String())
+
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				logger.Warn("line", "g", g, "i", i, "ms", 0.5)
+				logger.With("fixed", "x").Error("derived", "i", i)
+			}
+		})
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	assert.Len(t, lines, 8*50*2)
+	for _, line := range lines {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &v), "a whole JSON line: %s", line)
+	}
+	assert.Contains(t, out.String(), fmt.Sprintf(`"msg":"line","g":%d,"i":%d,"ms":0.5}`, 7, 49))
+}
