@@ -45,14 +45,11 @@ func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ e
 			answer = fault()
 		}
 	}()
-	kind, event, fast := readHTTPEvent(payload)
-	var what string
+	kind, what := detect(payload)
+	var event httpEvent
 	var decodeErr error
-	if !fast {
-		kind, what = detect(payload)
-		if kind != KindWebhookBody && kind != KindUnrecognised {
-			event, decodeErr = decodeHTTPEvent(kind, payload)
-		}
+	if kind != KindWebhookBody && kind != KindUnrecognised {
+		event, decodeErr = decodeHTTPEvent(kind, payload)
 	}
 	if event != nil {
 		fault = func() []byte { return encodeResponse(event.response(gate.InternalFault())) }

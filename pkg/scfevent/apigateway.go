@@ -95,13 +95,7 @@ func NewAPIGatewayResponse(resp gate.Response) APIGatewayResponse {
 }
 
 func (h *Handler) serveAPIGateway(inv invocation) []byte {
-	var e APIGatewayEvent
-	var err error
-	if inv.common != nil {
-		e = *inv.common
-	} else {
-		e, err = decodeAPIGateway(inv.fields)
-	}
+	e, err := decodeAPIGateway(inv.fields)
 	var req gate.Request
 	if err == nil {
 		req, err = e.Request(inv.requestID)

@@ -73,13 +73,7 @@ func NewFunctionURLResponse(resp gate.Response) FunctionURLResponse {
 }
 
 func (h *Handler) serveFunctionURL(inv invocation) []byte {
-	var e FunctionURLEvent
-	var err error
-	if inv.common != nil {
-		e = inv.common.functionURL()
-	} else {
-		e, err = decodeFunctionURL(inv.fields)
-	}
+	e, err := decodeFunctionURL(inv.fields)
 	var req gate.Request
 	if err == nil {
 		req, err = e.Request(inv.requestID)

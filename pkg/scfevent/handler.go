@@ -39,9 +39,7 @@ type invocation struct {
 	ctx     context.Context
 	gate    *gate.Gate
 	payload []byte
-	// common is the event readCommon read; when it is nil, fields are the event's top-level fields
-	// for the general decoders.
-	common    *APIGatewayEvent
+	// fields are the event's top-level fields, for the event's decoder.
 	fields    map[string]json.RawMessage
 	requestID string
 }
@@ -60,13 +58,8 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 			answer = fault()
 		}
 	}()
-	kind, common, fast := readCommon(payload)
-	var why string
-	if fast {
-		inv.common = &common
-	} else {
-		kind, inv.fields, why = detect(payload)
-	}
+	kind, fields, why := detect(payload)
+	inv.fields = fields
 	switch kind {
 	case APIGateway:
 		fault = func() []byte { return encode(NewAPIGatewayResponse(gate.InternalFault())) }
