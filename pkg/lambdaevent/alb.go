@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // albEvent is an Application Load Balancer target group event.
@@ -30,7 +31,7 @@ func (e *albEvent) request() (gate.Request, error) {
 		Query:  unescapeQuery(queryOf(e.QueryStringParameters, e.MultiValueQueryStringParameters)),
 		Header: headerOf(e.Headers, e.MultiValueHeaders),
 	}
-	body, err := decodeBody(e.Body, e.IsBase64Encoded)
+	body, err := httpevent.DecodeBody(e.Body, e.IsBase64Encoded)
 	req.Body = body
 	return req, err
 }
@@ -44,7 +45,7 @@ func (e *albEvent) response(resp gate.Response) any {
 	if e.usesMultiValue() {
 		out.MultiValueHeaders = resp.Header
 	} else {
-		out.Headers = singleHeaders(resp.Header)
+		out.Headers = httpevent.SingleHeaders(resp.Header)
 	}
 	return out
 }

@@ -1,43 +1,121 @@
 package lambdaevent
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
+
+const noEventFields = `a JSON object without the fields of any event subgate takes ` +
+	`(requestContext.elb; "version": "2.0" with requestContext.http; httpMethod with requestContext; CallbackCommand)`
 
 func TestDetect(t *testing.T) {
 	tests := []struct {
 		name    string
 		payload string
-		want    Kind
+		want    httpevent.Kind
+		wantWhy string
 	}{
-		{"ConsoleALB", string(fixture(t, "console-alb.json")), KindALB},
-		{"SDKALBMultiValue", string(fixture(t, "sdk-alb-multivalue-headers.json")), KindALB},
-		{"ConsoleFunctionURL", string(fixture(t, "console-function-url.json")), KindFunctionURL},
-		{"ConsoleHTTPAPI", string(fixture(t, "console-http-api.json")), KindHTTPAPI},
-		{"SDKHTTPAPI", string(fixture(t, "sdk-http-api.json")), KindHTTPAPI},
-		{"ConsoleRESTAPI", string(fixture(t, "console-rest-api.json")), KindRESTAPI},
-		{"SDKRESTAPI", string(fixture(t, "sdk-rest-api.json")), KindRESTAPI},
-		{"SeedSampleBody", string(seedSample(t)), KindWebhookBody},
-		// The order decides events that carry several markers.
-		{"ELBBeforeVersion", `{"version":"2.0","httpMethod":"POST","requestContext":{"elb":{}}}`, KindALB},
-		{"VersionBeforeHTTPMethod", `{"version":"2.0","httpMethod":"POST","requestContext":{"domainName":"x.lambda-url.eu-west-1.on.aws"}}`, KindFunctionURL},
-		{"HTTPMethodBeforeCallbackCommand", `{"httpMethod":"POST","CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber"}`, KindRESTAPI},
-		{"VersionWithoutRequestContext", `{"version":"2.0"}`, KindHTTPAPI},
-		{"LambdaURLOnlyInDomainName", `{"version":"2.0","requestContext":{"domainPrefix":"x.lambda-url.","domainName":"api.example.com"}}`, KindHTTPAPI},
-		{"RequestContextNotAnObject", `{"requestContext":"elb","httpMethod":"POST"}`, KindRESTAPI},
-		{"VersionNotAString", `{"version":2.0,"CallbackCommand":"x"}`, KindWebhookBody},
-		{"NullMarkers", `{"requestContext":{"elb":null},"httpMethod":null,"CallbackCommand":null}`, KindUnrecognised},
-		{"NotJSON", `POST / HTTP/1.1`, KindUnrecognised},
-		{"JSONArray", `[]`, KindUnrecognised},
+		{"ConsoleALB", string(fixture(t, "console-alb.json")), httpevent.ALB, ""},
+		{"SDKALBMultiValue", string(fixture(t, "sdk-alb-multivalue-headers.json")), httpevent.ALB, ""},
+		{"ConsoleFunctionURL", string(fixture(t, "console-function-url.json")), httpevent.FunctionURL, ""},
+		{"ConsoleHTTPAPI", string(fixture(t, "console-http-api.json")), httpevent.HTTPAPI, ""},
+		{"SDKHTTPAPI", string(fixture(t, "sdk-http-api.json")), httpevent.HTTPAPI, ""},
+		{"ConsoleRESTAPI", string(fixture(t, "console-rest-api.json")), httpevent.RESTAPI, ""},
+		{"SDKRESTAPI", string(fixture(t, "sdk-rest-api.json")), httpevent.RESTAPI, ""},
+		{"SeedSampleBody", string(seedSample(t)), httpevent.WebhookBody, ""},
+		// The order decides events that carry several marks.
+		{"ELBBeforeVersion", `{"version":"2.0","httpMethod":"POST","requestContext":{"elb":{},"http":{}}}`, httpevent.ALB, ""},
+		{"VersionBeforeHTTPMethod", `{"version":"2.0","httpMethod":"POST","requestContext":{"http":{},"domainName":"x.lambda-url.eu-west-1.on.aws"}}`, httpevent.FunctionURL, ""},
+		{"HTTPMethodBeforeCallbackCommand", `{"httpMethod":"POST","requestContext":{},"CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber"}`, httpevent.RESTAPI, ""},
+		{"ForeignBeforeAll", `{"httpMethod":"POST","requestContext":{"elb":{}},"CallbackCommand":"x","routeArn":"arn"}`, "",
+			"an API Gateway Lambda authorizer event (it has routeArn)"},
+		// Each kind by both of its marks, never by one alone.
+		{"VersionAlone", `{"version":"2.0"}`, "", noEventFields},
+		{"VersionWithoutHTTP", `{"version":"2.0","requestContext":{"requestId":"r"},"body":"{}"}`, "", noEventFields},
+		{"HTTPWithoutVersion", `{"requestContext":{"http":{"method":"POST"}}}`, "", noEventFields},
+		{"HTTPMethodAlone", `{"httpMethod":"POST","headers":5}`, "", noEventFields},
+		{"SCFFunctionURLEvent", `{"httpMethod":"POST","path":"/","queryString":{"SdkAppid":"1400000001"},"body":"{}"}`, "", noEventFields},
+		{"RequestContextAlone", `{"requestContext":{"requestId":"r"}}`, "", noEventFields},
+		{"LambdaURLOnlyInDomainPrefix", `{"version":"2.0","requestContext":{"http":{},"domainPrefix":"x.lambda-url.","domainName":"api.example.com"}}`, httpevent.HTTPAPI, ""},
+		{"RequestContextNotAnObject", `{"requestContext":"elb","httpMethod":"POST"}`, httpevent.RESTAPI, ""},
+		{"VersionNotAString", `{"version":2.0,"requestContext":{"http":{}},"CallbackCommand":"x"}`, httpevent.WebhookBody, ""},
+		{"NullMarks", `{"requestContext":{"elb":null},"httpMethod":null,"CallbackCommand":null}`, "", noEventFields},
+		{"NotJSON", `POST / HTTP/1.1`, "", "the payload is not a JSON object"},
+		{"JSONArray", `[]`, "", "the payload is not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, Detect([]byte(tt.payload)))
+			kind, why := detect([]byte(tt.payload))
+			if tt.wantWhy != "" {
+				assert.Equal(t, httpevent.Unrecognised, kind)
+			} else {
+				assert.Equal(t, tt.want, kind)
+			}
+			assert.Equal(t, tt.wantWhy, why)
+			assert.Equal(t, kind, Detect([]byte(tt.payload)))
+		})
+	}
+}
+
+// realEvents are events from public sources that Lambda's rules take or refuse.
+var realEvents = []struct {
+	file    string // under pkg/
+	want    httpevent.Kind
+	wantWhy string
+}{
+	// SCF's events. A Tencent API Gateway event has the shape of an AWS REST API event, which it
+	// follows, and is read as one; a Tencent Function URL event has no requestContext.
+	{"scfevent/testdata/apigw-doc.json", httpevent.RESTAPI, ""},
+	{"scfevent/testdata/apigw-console-template.json", httpevent.RESTAPI, ""},
+	{"scfevent/testdata/function-url-doc.json", "", noEventFields},
+	// Events no entrypoint takes (httpevent/testdata/foreign/README.md says where each is from).
+	{"httpevent/testdata/foreign/rest-api-token-authorizer.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
+	{"httpevent/testdata/foreign/rest-api-request-authorizer.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
+	{"httpevent/testdata/foreign/http-api-authorizer-payload-1.0.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
+	{"httpevent/testdata/foreign/http-api-authorizer-payload-2.0.json", "", "an API Gateway Lambda authorizer event (it has routeArn)"},
+	{"httpevent/testdata/foreign/websocket-connect-sdk.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
+	{"httpevent/testdata/foreign/websocket-connect.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
+	{"httpevent/testdata/foreign/websocket-message.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
+	{"httpevent/testdata/foreign/websocket-disconnect.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
+	{"httpevent/testdata/foreign/tencent-websocket-connecting.json", "", "an API Gateway WebSocket event (it has websocket)"},
+	{"httpevent/testdata/foreign/bedrock-agent-api-post.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
+	{"httpevent/testdata/foreign/bedrock-agent-api-get.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
+	{"httpevent/testdata/foreign/bedrock-agent-function.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
+}
+
+func readRealEvent(t *testing.T, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(file)))
+	require.NoError(t, err)
+	return data
+}
+
+func TestDetectRealEvents(t *testing.T) {
+	foreign, err := filepath.Glob(filepath.Join("..", "httpevent", "testdata", "foreign", "*.json"))
+	require.NoError(t, err)
+	listed := 0
+	for _, e := range realEvents {
+		if filepath.Dir(e.file) == "httpevent/testdata/foreign" {
+			listed++
+		}
+	}
+	require.Equal(t, len(foreign), listed, "every event of httpevent/testdata/foreign is checked here")
+	for _, e := range realEvents {
+		t.Run(filepath.Base(e.file), func(t *testing.T) {
+			kind, why := detect(readRealEvent(t, e.file))
+			if e.wantWhy != "" {
+				assert.Equal(t, httpevent.Unrecognised, kind)
+			} else {
+				assert.Equal(t, e.want, kind)
+			}
+			assert.Equal(t, e.wantWhy, why)
 		})
 	}
 }

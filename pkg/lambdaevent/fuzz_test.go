@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
+	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // FuzzInvoke invokes the handler with any payload and checks that the answer is well formed,
@@ -22,10 +25,8 @@ func FuzzInvoke(f *testing.F) {
 				t.Fatalf("answer is not JSON: %q", out)
 			}
 			kind := Detect(payload)
-			event, err := decodeHTTPEvent(kind, payload)
-			if err != nil {
-				// A webhook body, or a payload that is not an HTTP event subgate can read: the bare answer.
-				testkit.CheckBareAnswer(t, kind == KindWebhookBody, payload, out)
+			if kind == httpevent.WebhookBody || kind == httpevent.Unrecognised {
+				testkit.CheckBareAnswer(t, kind == httpevent.WebhookBody, payload, out)
 				continue
 			}
 			var resp struct {
@@ -35,7 +36,18 @@ func FuzzInvoke(f *testing.F) {
 			if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == nil || resp.Body == nil {
 				t.Fatalf("%s answered without statusCode and body: %s", kind, out)
 			}
-			req, _ := event.request()
+			event, err := decodeHTTPEvent(kind, payload)
+			var req gate.Request
+			if err == nil {
+				req, err = event.request()
+			}
+			if err != nil {
+				// Unreadable: 400, FAIL.
+				if *resp.StatusCode != 400 || testkit.DecodeAnswer(t, []byte(*resp.Body)).ActionStatus != webhook.StatusFail {
+					t.Fatalf("unreadable %s (%v) answered %s", kind, err, out)
+				}
+				continue
+			}
 			testkit.CheckHTTPAnswer(t, testkit.AppID, d.Verifier, req, *resp.StatusCode, []byte(*resp.Body))
 		}
 	})

@@ -2,16 +2,14 @@ package lambdaevent
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // Handler answers Lambda invocations with Gate. It implements aws-lambda-go's lambda.Handler.
@@ -27,9 +25,6 @@ type httpEvent interface {
 	// response shapes the gate's answer as the platform expects it back.
 	response(gate.Response) any
 }
-
-// errBadBase64 is wrapped by the error for a body that isBase64Encoded says is base64 and is not.
-var errBadBase64 = errors.New("the request body is not valid base64 (isBase64Encoded is true)")
 
 // Invoke answers one invocation. It never returns an error and never panics: a failure to
 // translate the event is a FAIL answer, and a panic is recovered, logged once with its stack and
@@ -47,79 +42,47 @@ func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ e
 	}()
 	kind, what := detect(payload)
 	var event httpEvent
-	var decodeErr error
-	if kind != KindWebhookBody && kind != KindUnrecognised {
-		event, decodeErr = decodeHTTPEvent(kind, payload)
-	}
-	if event != nil {
-		fault = func() []byte { return encodeResponse(event.response(gate.InternalFault())) }
+	var readErr error
+	if kind != httpevent.WebhookBody && kind != httpevent.Unrecognised {
+		event, readErr = decodeHTTPEvent(kind, payload)
+		fault = func() []byte { return httpevent.Encode(event.response(gate.InternalFault())) }
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
 	ctx, cancel := gate.WithAnswerTime(ctx)
 	defer cancel()
-	switch {
-	case kind == KindWebhookBody:
+	switch kind {
+	case httpevent.WebhookBody:
 		return h.Gate.ServeDirect(ctx, payload, requestID), nil
-	case kind == KindUnrecognised:
+	case httpevent.Unrecognised:
 		return h.Gate.Unrecognised(ctx, requestID, what), nil
-	case decodeErr != nil:
-		return h.Gate.Unrecognised(ctx, requestID, fmt.Sprintf("the fields of this %s have the wrong types: %v", kind, decodeErr)), nil
 	}
-	return encodeResponse(event.response(h.serve(ctx, event, requestID))), nil
-}
-
-// encodeResponse encodes a platform response. The responses hold only strings, ints, bools and
-// maps of them: encoding cannot fail.
-func encodeResponse(response any) []byte {
-	out, _ := json.Marshal(response)
-	return out
-}
-
-func (h Handler) serve(ctx context.Context, event httpEvent, requestID string) gate.Response {
-	req, err := event.request()
+	var req gate.Request
+	if readErr == nil {
+		req, readErr = event.request()
+	}
 	req.RequestID = requestID
-	if err == nil {
-		err = gate.CheckEnvelope(req)
-	}
-	if err != nil {
-		return h.Gate.Refuse(ctx, requestID, err.Error(), nil)
-	}
-	return h.Gate.Serve(ctx, req)
+	return httpevent.Encode(event.response(httpevent.Serve(ctx, h.Gate, kind, req, readErr))), nil
 }
 
-// decodeHTTPEvent decodes payload as an HTTP-shaped event of kind.
-func decodeHTTPEvent(kind Kind, payload []byte) (httpEvent, error) {
+// decodeHTTPEvent decodes payload as an HTTP-shaped event of kind. The event is returned even
+// when a field has the wrong type, for its response shape.
+func decodeHTTPEvent(kind httpevent.Kind, payload []byte) (httpEvent, error) {
 	var event httpEvent
 	switch kind {
-	case KindALB:
+	case httpevent.ALB:
 		event = &albEvent{}
-	case KindFunctionURL:
+	case httpevent.FunctionURL:
 		event = &functionURLEvent{}
-	case KindHTTPAPI:
+	case httpevent.HTTPAPI:
 		event = &httpAPIEvent{}
-	case KindRESTAPI:
+	case httpevent.RESTAPI:
 		event = &restAPIEvent{}
 	default:
-		return nil, fmt.Errorf("%s is not an HTTP event", kind)
+		panic(fmt.Sprintf("lambdaevent: %s is not an HTTP event", kind))
 	}
-	if err := json.Unmarshal(payload, event); err != nil {
-		return nil, err
-	}
-	return event, nil
-}
-
-// decodeBody returns the body, base64-decoded when the event says it is encoded.
-func decodeBody(body string, isBase64 bool) ([]byte, error) {
-	if !isBase64 {
-		return []byte(body), nil
-	}
-	decoded, err := gate.DecodeBase64Body(body)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadBase64, err)
-	}
-	return decoded, nil
+	return event, httpevent.Decode(payload, "", event)
 }
 
 // headerOf builds the request header from an event's header fields, preferring the multi-value
@@ -150,14 +113,5 @@ type proxyResponse struct {
 }
 
 func newProxyResponse(resp gate.Response) proxyResponse {
-	return proxyResponse{StatusCode: resp.StatusCode, Headers: singleHeaders(resp.Header), Body: string(resp.Body)}
-}
-
-// singleHeaders flattens a header to one value a key, joining repeated values as HTTP does.
-func singleHeaders(header http.Header) map[string]string {
-	out := make(map[string]string, len(header))
-	for key, values := range header {
-		out[key] = strings.Join(values, ", ")
-	}
-	return out
+	return proxyResponse{StatusCode: resp.StatusCode, Headers: httpevent.SingleHeaders(resp.Header), Body: string(resp.Body)}
 }

@@ -34,7 +34,7 @@ const (
 	proxyMissingSdkAppid  = `{"statusCode":403,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"SdkAppid is missing from the query string\"}","isBase64Encoded":false}`
 	proxyRepeatedSdkAppid = `{"statusCode":403,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"SdkAppid is given more than once with different values\"}","isBase64Encoded":false}`
 	proxyGetNotAllowed    = `{"statusCode":405,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"method GET is not allowed: Chat sends webhooks with POST\"}","isBase64Encoded":false}`
-	proxyBadBase64        = `{"statusCode":400,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"the request body is not valid base64 (isBase64Encoded is true): illegal base64 data at input byte 3\"}","isBase64Encoded":false}`
+	proxyBadBase64        = `{"statusCode":400,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"the API Gateway HTTP API event (payload 2.0) cannot be read: body is marked base64-encoded (isBase64Encoded) but is not valid base64: illegal base64 data at input byte 3\"}","isBase64Encoded":false}`
 	albRefusedJared       = `{"statusCode":200,"statusDescription":"200 OK","headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"RefusedSubscribers_Account\":[\"jared\"]}","isBase64Encoded":false}`
 	albMultiRefusedJared  = `{"statusCode":200,"statusDescription":"200 OK","multiValueHeaders":{"Content-Type":["application/json; charset=utf-8"]},"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"RefusedSubscribers_Account\":[\"jared\"]}","isBase64Encoded":false}`
 	albMissingSdkAppid    = `{"statusCode":403,"statusDescription":"403 Forbidden","headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"SdkAppid is missing from the query string\"}","isBase64Encoded":false}`
@@ -168,7 +168,7 @@ func TestInvokeWebhookBody(t *testing.T) {
 
 func TestInvokeUnrecognised(t *testing.T) {
 	notObject := `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: the payload is not a JSON object` + unrecognisedSuffix + `"}`
-	noMarker := `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: a JSON object with none of requestContext.elb, \"version\": \"2.0\", httpMethod or CallbackCommand` + unrecognisedSuffix + `"}`
+	noMarker := answerJSON(t, webhook.Failure("event not recognised: "+noEventFields+unrecognisedSuffix))
 	tests := []struct {
 		name    string
 		payload string
@@ -182,9 +182,9 @@ func TestInvokeUnrecognised(t *testing.T) {
 		{"TruncatedObject", `{"version":"2.0",`, notObject},
 		{"ObjectOfNothingKnown", `{"detail-type":"Scheduled Event","source":"aws.events"}`, noMarker},
 		{"OldVersionWithoutHTTPMethod", `{"version":"1.0","requestContext":{}}`, noMarker},
+		{"VersionWithoutRequestContext", `{"version":"2.0","rawQueryString":"SdkAppid=1400000001","body":"{}"}`, noMarker},
+		{"HTTPMethodWithoutRequestContext", `{"httpMethod":"POST","headers":5}`, noMarker},
 		{"NullMarkers", `{"httpMethod":null,"CallbackCommand":null,"requestContext":{"elb":null}}`, noMarker},
-		{"RESTAPIHeadersOfWrongType", `{"httpMethod":"POST","headers":5}`,
-			`{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: the fields of this API Gateway REST API event (payload 1.0) have the wrong types: json: cannot unmarshal number into Go struct field restAPIEvent.headers of type map[string]string` + unrecognisedSuffix + `"}`},
 	}
 	var logs bytes.Buffer
 	g := newTestGate(t, &logs, nil)
@@ -194,6 +194,56 @@ func TestInvokeUnrecognised(t *testing.T) {
 		})
 	}
 	assert.Contains(t, logs.String(), `"msg":"failed","request_id":"`+testRequestID+`","reason":"event not recognised: the payload is not a JSON object"`)
+}
+
+// An event with the marks of its kind and a field of the wrong type is that kind, and cannot be
+// read: 400 in its response shape, naming the field.
+func TestInvokeUnreadable(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		want    string
+	}{
+		{"RESTAPIHeadersOfWrongType", `{"httpMethod":"POST","requestContext":{},"headers":5}`,
+			proxyAnswer(400, failureAnswer("the API Gateway REST API event (payload 1.0) cannot be read: headers must be a JSON object, not number"))},
+		{"HTTPAPIMethodOfWrongType", `{"version":"2.0","requestContext":{"http":{"method":5}}}`,
+			proxyAnswer(400, failureAnswer("the API Gateway HTTP API event (payload 2.0) cannot be read: requestContext.http.method must be a JSON string, not number"))},
+		{"RESTAPIRequestContextOfWrongType", `{"httpMethod":"POST","requestContext":"elb"}`,
+			proxyAnswer(400, failureAnswer("the API Gateway REST API event (payload 1.0) cannot be read: requestContext must be a JSON object, not string"))},
+		{"ALBMultiValueHeadersOfWrongType", `{"requestContext":{"elb":{}},"httpMethod":"POST","multiValueHeaders":{"a":"b"}}`,
+			`{"statusCode":400,"statusDescription":"400 Bad Request","multiValueHeaders":{"Content-Type":["application/json; charset=utf-8"]},"body":` +
+				mustQuote(failureAnswer("the ALB target group event cannot be read: multiValueHeaders must be a JSON array, not string")) + `,"isBase64Encoded":false}`},
+	}
+	var logs bytes.Buffer
+	g := newTestGate(t, &logs, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.JSONEq(t, tt.want, invoke(t, g, []byte(tt.payload)))
+		})
+	}
+}
+
+// The events Lambda's rules do not take get the bare not-recognised answer, whatever fields they
+// share with the events it takes; a Tencent API Gateway event is read as the REST API event it
+// looks like, and lacks Chat's query.
+func TestInvokeRealEvents(t *testing.T) {
+	var logs bytes.Buffer
+	g := newTestGate(t, &logs, nil)
+	for _, e := range realEvents {
+		t.Run(filepath.Base(e.file), func(t *testing.T) {
+			got := invoke(t, g, readRealEvent(t, e.file))
+			if e.wantWhy != "" {
+				assert.JSONEq(t, answerJSON(t, webhook.Failure("event not recognised: "+e.wantWhy+unrecognisedSuffix)), got)
+				return
+			}
+			assert.JSONEq(t, proxyMissingSdkAppid, got)
+		})
+	}
+}
+
+func answerJSON(t *testing.T, a webhook.Answer) string {
+	t.Helper()
+	return string(a.Encode())
 }
 
 func TestInvokeBrokenConfiguration(t *testing.T) {
@@ -278,7 +328,7 @@ func TestInvokeLogsTheLambdaRequestID(t *testing.T) {
 		require.NoError(t, json.Unmarshal(line, &entry))
 		assert.Equal(t, testRequestID, entry.RequestID)
 	}
-	assert.Contains(t, string(lines[1]), `"status":400,"reason":"the request body is not valid base64 (isBase64Encoded is true): illegal base64 data at input byte 3"`)
+	assert.Contains(t, string(lines[1]), `"status":400,"reason":"the API Gateway HTTP API event (payload 2.0) cannot be read: body is marked base64-encoded (isBase64Encoded) but is not valid base64: illegal base64 data at input byte 3"`)
 }
 
 func TestInvokeWithoutLambdaContext(t *testing.T) {

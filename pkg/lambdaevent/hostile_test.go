@@ -20,6 +20,7 @@ import (
 	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -43,7 +44,7 @@ func httpAPIPayload(t *testing.T, rawQuery string, header map[string]string, bod
 
 // proxyAnswer is the proxy response carrying a gate answer.
 func proxyAnswer(status int, answer string) string {
-	return string(encodeResponse(proxyResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
+	return string(httpevent.Encode(proxyResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
 }
 
 func failureAnswer(info string) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // httpAPIEvent is an API Gateway HTTP API event (payload format 2.0).
@@ -27,7 +28,7 @@ func requestV2(method, rawQuery string, queryParams, headers map[string]string, 
 		// Payload 2.0 moves the Cookie header into its own field.
 		req.Header.Set("Cookie", strings.Join(cookies, "; "))
 	}
-	decoded, err := decodeBody(body, isBase64)
+	decoded, err := httpevent.DecodeBody(body, isBase64)
 	req.Body = decoded
 	return req, err
 }

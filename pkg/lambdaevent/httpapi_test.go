@@ -81,7 +81,7 @@ func TestHTTPAPIRequest(t *testing.T) {
 
 func TestHTTPAPIBadBase64(t *testing.T) {
 	got, err := translate(t, fixture(t, "http-api-bad-base64.json"))
-	require.ErrorIs(t, err, errBadBase64)
+	require.EqualError(t, err, "body is marked base64-encoded (isBase64Encoded) but is not valid base64: illegal base64 data at input byte 3")
 	assert.Equal(t, "POST", got.Method, "the rest of the request is still translated")
 	assert.Equal(t, "1400000001", got.Query.Get("SdkAppid"))
 	assert.Nil(t, got.Body)

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // restAPIEvent is an API Gateway REST API proxy event (payload format 1.0).
@@ -17,7 +18,7 @@ func (e *restAPIEvent) request() (gate.Request, error) {
 		Query:  queryOf(e.QueryStringParameters, e.MultiValueQueryStringParameters),
 		Header: headerOf(e.Headers, e.MultiValueHeaders),
 	}
-	body, err := decodeBody(e.Body, e.IsBase64Encoded)
+	body, err := httpevent.DecodeBody(e.Body, e.IsBase64Encoded)
 	req.Body = body
 	return req, err
 }

@@ -1,10 +1,10 @@
 package scfevent
 
 import (
-	"encoding/json"
 	"net/url"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // APIGatewayEvent is an API Gateway integration event: the Function URL fields plus
@@ -35,12 +35,9 @@ type APIGatewayResponse struct {
 	Body            string            `json:"body"`
 }
 
-func decodeAPIGateway(fields map[string]json.RawMessage) (APIGatewayEvent, error) {
+func decodeAPIGateway(fields httpevent.Object) (APIGatewayEvent, error) {
 	var e APIGatewayEvent
-	for _, f := range []struct {
-		name string
-		into any
-	}{
+	err := decodeFields(fields, []field{
 		{"requestContext", &e.RequestContext},
 		{"httpMethod", &e.HTTPMethod},
 		{"path", &e.Path},
@@ -49,22 +46,14 @@ func decodeAPIGateway(fields map[string]json.RawMessage) (APIGatewayEvent, error
 		{"queryStringParameters", &e.QueryStringParameters},
 		{"body", &e.Body},
 		{"isBase64Encoded", &e.IsBase64Encoded},
-	} {
-		if err := decodeField(fields, f.name, f.into); err != nil {
-			return e, err
-		}
-	}
-	return e, nil
+	})
+	return e, err
 }
 
 // Request translates the event into the gate's request. requestID is the SCF invocation's ID;
-// when it is empty the gateway's requestId is used. A body that is not valid base64 when marked so,
-// or a query string or headers over the limits (gate.MaxParams, gate.MaxEnvelopeBytes), is an error.
+// when it is empty the gateway's requestId is used. A body that is not valid base64 when marked so
+// is an error; the request then carries everything but the body.
 func (e APIGatewayEvent) Request(requestID string) (gate.Request, error) {
-	body, err := decodeBody(e.Body, e.IsBase64Encoded)
-	if err != nil {
-		return gate.Request{}, err
-	}
 	method := e.HTTPMethod
 	if method == "" {
 		method = e.RequestContext.HTTPMethod
@@ -79,29 +68,22 @@ func (e APIGatewayEvent) Request(requestID string) (gate.Request, error) {
 	if requestID == "" {
 		requestID = e.RequestContext.RequestID
 	}
-	req := gate.Request{
-		Method:    method,
-		Query:     query,
-		Header:    httpHeader(e.Headers),
-		Body:      body,
-		RequestID: requestID,
-	}
-	return req, gate.CheckEnvelope(req)
+	req := gate.Request{Method: method, Query: query, Header: httpHeader(e.Headers), RequestID: requestID}
+	body, err := httpevent.DecodeBody(e.Body, bool(e.IsBase64Encoded))
+	req.Body = body
+	return req, err
 }
 
 // NewAPIGatewayResponse translates the gate's answer into the integration response.
 func NewAPIGatewayResponse(resp gate.Response) APIGatewayResponse {
-	return APIGatewayResponse{StatusCode: resp.StatusCode, Headers: singleHeaders(resp.Header), Body: string(resp.Body)}
+	return APIGatewayResponse{StatusCode: resp.StatusCode, Headers: httpevent.SingleHeaders(resp.Header), Body: string(resp.Body)}
 }
 
 func (h *Handler) serveAPIGateway(inv invocation) []byte {
+	req := gate.Request{RequestID: inv.requestID}
 	e, err := decodeAPIGateway(inv.fields)
-	var req gate.Request
 	if err == nil {
 		req, err = e.Request(inv.requestID)
 	}
-	if err != nil {
-		return encode(NewAPIGatewayResponse(h.unreadable(inv, APIGateway, err)))
-	}
-	return encode(NewAPIGatewayResponse(inv.gate.Serve(inv.ctx, req)))
+	return httpevent.Encode(NewAPIGatewayResponse(httpevent.Serve(inv.ctx, inv.gate, httpevent.APIGateway, req, err)))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 var sampleQuery = url.Values{
@@ -135,7 +136,7 @@ func TestAPIGatewayRequest(t *testing.T) {
 		{
 			name:      "BadBase64",
 			fixture:   "apigw-base64-bad.json",
-			wantError: "body is marked base64-encoded (isBase64Encoded) but is not valid base64",
+			wantError: "body is marked base64-encoded (isBase64Encoded) but is not valid base64: illegal base64 data at input byte 3",
 		},
 		{
 			name:      "QueryValueObject",
@@ -150,7 +151,7 @@ func TestAPIGatewayRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := decodeAPIGateway(fields(t, tt.fixture, APIGateway))
+			e, err := decodeAPIGateway(fields(t, tt.fixture, httpevent.APIGateway))
 			var got gate.Request
 			if err == nil {
 				got, err = e.Request(tt.scfID)
@@ -166,7 +167,7 @@ func TestAPIGatewayRequest(t *testing.T) {
 }
 
 func TestNewAPIGatewayResponse(t *testing.T) {
-	got := encode(NewAPIGatewayResponse(gate.Response{
+	got := httpevent.Encode(NewAPIGatewayResponse(gate.Response{
 		StatusCode: http.StatusForbidden,
 		Header:     http.Header{"Content-Type": {gate.ContentType}},
 		Body:       []byte(`{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"<&>"}`),

@@ -1,70 +1,35 @@
 package scfevent
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "github.com/subgate/subgate/pkg/httpevent"
 
-// Kind is the kind of event an invocation carries.
-type Kind int
-
-// The kinds of event, in the order Detect checks for them (Unrecognised is what is left).
-const (
-	Unrecognised Kind = iota
-	APIGateway
-	FunctionURL
-	WebhookBody
-)
-
-func (k Kind) String() string {
-	switch k {
-	case APIGateway:
-		return "API Gateway"
-	case FunctionURL:
-		return "Function URL"
-	case WebhookBody:
-		return "webhook body"
-	default:
-		return "unrecognised"
-	}
-}
-
-// Detect tells which kind of event payload is, by its top-level keys (see the package
-// documentation for the order). For Unrecognised, why says what is wrong with the payload.
-func Detect(payload []byte) (kind Kind, why string) {
+// Detect tells which kind of event payload is, in the order written in the package documentation:
+// httpevent.APIGateway, httpevent.FunctionURL, httpevent.WebhookBody, or httpevent.Unrecognised
+// with why, which says what the payload is instead.
+func Detect(payload []byte) (kind httpevent.Kind, why string) {
 	kind, _, why = detect(payload)
 	return kind, why
 }
 
 // detect is Detect that also returns the payload's top-level fields, for the event's decoder.
-func detect(payload []byte) (Kind, map[string]json.RawMessage, string) {
-	trimmed := bytes.TrimSpace(payload)
-	if len(trimmed) == 0 {
-		return Unrecognised, nil, "the payload is empty"
+func detect(payload []byte) (httpevent.Kind, httpevent.Object, string) {
+	o, err := httpevent.ParseObject(payload)
+	if err != nil {
+		return httpevent.Unrecognised, nil, err.Error()
 	}
-	if !json.Valid(trimmed) {
-		return Unrecognised, nil, "the payload is not JSON"
-	}
-	if trimmed[0] != '{' {
-		return Unrecognised, nil, "the payload is JSON but not an object"
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &fields); err != nil {
-		return Unrecognised, nil, "the payload is not a JSON object"
+	if what := httpevent.Foreign(o); what != "" {
+		return httpevent.Unrecognised, o, what
 	}
 	switch {
-	case present(fields, "requestContext"):
-		return APIGateway, fields, ""
-	case present(fields, "httpMethod"):
-		return FunctionURL, fields, ""
-	case present(fields, "CallbackCommand"):
-		return WebhookBody, fields, ""
+	case httpevent.IsALB(o):
+		return httpevent.Unrecognised, o, "an AWS ALB target group event (it has requestContext.elb)"
+	case httpevent.IsPayload2(o):
+		return httpevent.Unrecognised, o, `an AWS HTTP API or Lambda Function URL event (it has "version": "2.0" and requestContext.http)`
+	case o.Has("requestContext"):
+		return httpevent.APIGateway, o, ""
+	case o.Has("httpMethod"):
+		return httpevent.FunctionURL, o, ""
+	case httpevent.IsWebhookBody(o):
+		return httpevent.WebhookBody, o, ""
 	}
-	return Unrecognised, fields, "the payload has none of requestContext, httpMethod or CallbackCommand"
-}
-
-// present reports whether an event has the field name with a value other than null.
-func present(fields map[string]json.RawMessage, name string) bool {
-	v, ok := fields[name]
-	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+	return httpevent.Unrecognised, o, "the payload has none of requestContext, httpMethod or CallbackCommand"
 }

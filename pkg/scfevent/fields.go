@@ -2,18 +2,16 @@ package scfevent
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // Query is an event's query string, decoded from an object whose values are a string, an array
@@ -152,31 +150,6 @@ func (f *Flag) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// decodeBody returns an event's body as bytes, base64-decoded when the event says it is encoded.
-func decodeBody(body string, isBase64 Flag) ([]byte, error) {
-	if !isBase64 {
-		return []byte(body), nil
-	}
-	// Padding is optional in what platforms send; either form is accepted.
-	decoded, err := gate.DecodeBase64Body(body)
-	if err != nil {
-		decoded, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(body, "="))
-	}
-	if err != nil {
-		return nil, errors.New("body is marked base64-encoded (isBase64Encoded) but is not valid base64")
-	}
-	return decoded, nil
-}
-
-// singleHeaders flattens an answer's headers into the one-value-per-name object SCF responses carry.
-func singleHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for name, values := range h {
-		out[name] = strings.Join(values, ", ")
-	}
-	return out
-}
-
 // httpHeader returns an event's headers as an http.Header, empty rather than nil.
 func httpHeader(h Headers) http.Header {
 	if h == nil {
@@ -185,34 +158,22 @@ func httpHeader(h Headers) http.Header {
 	return http.Header(h)
 }
 
-// decodeField decodes the top-level field name of an event, if present, into v; its errors name
-// the field.
-func decodeField(fields map[string]json.RawMessage, name string, v any) error {
-	raw, ok := fields[name]
-	if !ok {
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return fmt.Errorf("%s must be a JSON %s, not %s", name, jsonKind(typeErr.Type.Kind()), typeErr.Value)
-		}
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+// field is a top-level field of an event and where it decodes to.
+type field struct {
+	name string
+	into any
 }
 
-func jsonKind(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Map, reflect.Struct:
-		return "object"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	default:
-		return "number"
+// decodeFields decodes each field the event has; the first error names its field.
+func decodeFields(fields httpevent.Object, want []field) error {
+	for _, f := range want {
+		raw, ok := fields[f.name]
+		if !ok {
+			continue
+		}
+		if err := httpevent.Decode(raw, f.name, f.into); err != nil {
+			return err
+		}
 	}
+	return nil
 }

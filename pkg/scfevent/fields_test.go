@@ -99,17 +99,3 @@ func TestFlagUnmarshal(t *testing.T) {
 		})
 	}
 }
-
-func TestDecodeBody(t *testing.T) {
-	got, err := decodeBody("eyJhIjoxfQ==", true)
-	require.NoError(t, err)
-	assert.Equal(t, `{"a":1}`, string(got))
-	got, err = decodeBody("eyJhIjoxfQ", true)
-	require.NoError(t, err, "padding is optional")
-	assert.Equal(t, `{"a":1}`, string(got))
-	got, err = decodeBody("eyJhIjoxfQ==", false)
-	require.NoError(t, err)
-	assert.Equal(t, "eyJhIjoxfQ==", string(got))
-	_, err = decodeBody("{not base64}", true)
-	require.EqualError(t, err, "body is marked base64-encoded (isBase64Encoded) but is not valid base64")
-}

@@ -1,10 +1,10 @@
 package scfevent
 
 import (
-	"encoding/json"
 	"net/url"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // FunctionURLEvent is the event an SCF event function receives from its Function URL:
@@ -26,60 +26,42 @@ type FunctionURLResponse struct {
 	Body       string            `json:"body"`
 }
 
-func decodeFunctionURL(fields map[string]json.RawMessage) (FunctionURLEvent, error) {
+func decodeFunctionURL(fields httpevent.Object) (FunctionURLEvent, error) {
 	var e FunctionURLEvent
-	for _, f := range []struct {
-		name string
-		into any
-	}{
+	err := decodeFields(fields, []field{
 		{"httpMethod", &e.HTTPMethod},
 		{"path", &e.Path},
 		{"headers", &e.Headers},
 		{"queryString", &e.QueryString},
 		{"body", &e.Body},
 		{"isBase64Encoded", &e.IsBase64Encoded},
-	} {
-		if err := decodeField(fields, f.name, f.into); err != nil {
-			return e, err
-		}
-	}
-	return e, nil
+	})
+	return e, err
 }
 
-// Request translates the event into the gate's request. A body that is not valid base64 when marked
-// so, or a query string or headers over the limits (gate.MaxParams, gate.MaxEnvelopeBytes), is an error.
+// Request translates the event into the gate's request. A body that is not valid base64 when
+// marked so is an error; the request then carries everything but the body.
 func (e FunctionURLEvent) Request(requestID string) (gate.Request, error) {
-	body, err := decodeBody(e.Body, e.IsBase64Encoded)
-	if err != nil {
-		return gate.Request{}, err
-	}
 	query := url.Values(e.QueryString)
 	if query == nil {
 		query = url.Values{}
 	}
-	req := gate.Request{
-		Method:    e.HTTPMethod,
-		Query:     query,
-		Header:    httpHeader(e.Headers),
-		Body:      body,
-		RequestID: requestID,
-	}
-	return req, gate.CheckEnvelope(req)
+	req := gate.Request{Method: e.HTTPMethod, Query: query, Header: httpHeader(e.Headers), RequestID: requestID}
+	body, err := httpevent.DecodeBody(e.Body, bool(e.IsBase64Encoded))
+	req.Body = body
+	return req, err
 }
 
 // NewFunctionURLResponse translates the gate's answer into the Function URL response.
 func NewFunctionURLResponse(resp gate.Response) FunctionURLResponse {
-	return FunctionURLResponse{StatusCode: resp.StatusCode, Headers: singleHeaders(resp.Header), Body: string(resp.Body)}
+	return FunctionURLResponse{StatusCode: resp.StatusCode, Headers: httpevent.SingleHeaders(resp.Header), Body: string(resp.Body)}
 }
 
 func (h *Handler) serveFunctionURL(inv invocation) []byte {
+	req := gate.Request{RequestID: inv.requestID}
 	e, err := decodeFunctionURL(inv.fields)
-	var req gate.Request
 	if err == nil {
 		req, err = e.Request(inv.requestID)
 	}
-	if err != nil {
-		return encode(NewFunctionURLResponse(h.unreadable(inv, FunctionURL, err)))
-	}
-	return encode(NewFunctionURLResponse(inv.gate.Serve(inv.ctx, req)))
+	return httpevent.Encode(NewFunctionURLResponse(httpevent.Serve(inv.ctx, inv.gate, httpevent.FunctionURL, req, err)))
 }

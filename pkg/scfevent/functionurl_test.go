@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 func TestFunctionURLRequest(t *testing.T) {
@@ -60,7 +61,7 @@ func TestFunctionURLRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := decodeFunctionURL(fields(t, tt.fixture, FunctionURL))
+			e, err := decodeFunctionURL(fields(t, tt.fixture, httpevent.FunctionURL))
 			var got gate.Request
 			if err == nil {
 				got, err = e.Request("scf-1")
@@ -77,7 +78,7 @@ func TestFunctionURLRequest(t *testing.T) {
 
 func TestFunctionURLRequestWithoutQueryOrHeaders(t *testing.T) {
 	kind, f, _ := detect([]byte(`{"httpMethod":"POST"}`))
-	require.Equal(t, FunctionURL, kind)
+	require.Equal(t, httpevent.FunctionURL, kind)
 	e, err := decodeFunctionURL(f)
 	require.NoError(t, err)
 	got, err := e.Request("")
@@ -86,7 +87,7 @@ func TestFunctionURLRequestWithoutQueryOrHeaders(t *testing.T) {
 }
 
 func TestNewFunctionURLResponse(t *testing.T) {
-	got := encode(NewFunctionURLResponse(gate.Response{
+	got := httpevent.Encode(NewFunctionURLResponse(gate.Response{
 		StatusCode: http.StatusOK,
 		Header:     http.Header{"Content-Type": {gate.ContentType}},
 		Body:       []byte(answerRefusedJared),

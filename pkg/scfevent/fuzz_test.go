@@ -7,6 +7,7 @@ import (
 
 	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -28,8 +29,8 @@ func FuzzInvoke(f *testing.F) {
 				t.Fatalf("answer is not JSON: %q", out)
 			}
 			kind, fields, _ := detect(payload)
-			if kind != APIGateway && kind != FunctionURL {
-				testkit.CheckBareAnswer(t, kind == WebhookBody, payload, out)
+			if kind != httpevent.APIGateway && kind != httpevent.FunctionURL {
+				testkit.CheckBareAnswer(t, kind == httpevent.WebhookBody, payload, out)
 				continue
 			}
 			var resp struct {
@@ -53,8 +54,8 @@ func FuzzInvoke(f *testing.F) {
 }
 
 // translate decodes and translates an HTTP event as the handler does.
-func translate(kind Kind, fields map[string]json.RawMessage) (gate.Request, error) {
-	if kind == APIGateway {
+func translate(kind httpevent.Kind, fields httpevent.Object) (gate.Request, error) {
+	if kind == httpevent.APIGateway {
 		e, err := decodeAPIGateway(fields)
 		if err != nil {
 			return gate.Request{}, err

@@ -1,9 +1,7 @@
 package scfevent
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -11,6 +9,7 @@ import (
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 )
 
 // Handler answers SCF invocations. It is a scf-go-lib cloudfunction.Handler: it takes the raw
@@ -36,11 +35,10 @@ func (h *Handler) Gate() *gate.Gate {
 
 // invocation is one payload being answered, with what every event kind needs.
 type invocation struct {
-	ctx     context.Context
-	gate    *gate.Gate
-	payload []byte
-	// fields are the event's top-level fields, for the event's decoder.
-	fields    map[string]json.RawMessage
+	ctx       context.Context
+	gate      *gate.Gate
+	payload   []byte
+	fields    httpevent.Object // the event's top-level fields, for its decoder
 	requestID string
 }
 
@@ -61,21 +59,21 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 	kind, fields, why := detect(payload)
 	inv.fields = fields
 	switch kind {
-	case APIGateway:
-		fault = func() []byte { return encode(NewAPIGatewayResponse(gate.InternalFault())) }
-	case FunctionURL:
-		fault = func() []byte { return encode(NewFunctionURLResponse(gate.InternalFault())) }
+	case httpevent.APIGateway:
+		fault = func() []byte { return httpevent.Encode(NewAPIGatewayResponse(gate.InternalFault())) }
+	case httpevent.FunctionURL:
+		fault = func() []byte { return httpevent.Encode(NewFunctionURLResponse(gate.InternalFault())) }
 	}
 	inv.requestID = RequestID(ctx)
 	ctx, cancel := gate.WithAnswerTime(ctx)
 	defer cancel()
 	inv.ctx = ctx
 	switch kind {
-	case APIGateway:
+	case httpevent.APIGateway:
 		return h.serveAPIGateway(inv), nil
-	case FunctionURL:
+	case httpevent.FunctionURL:
 		return h.serveFunctionURL(inv), nil
-	case WebhookBody:
+	case httpevent.WebhookBody:
 		return h.serveWebhookBody(inv), nil
 	}
 	return inv.gate.Unrecognised(ctx, inv.requestID, why), nil
@@ -87,20 +85,4 @@ func RequestID(ctx context.Context) string {
 		return fc.RequestID
 	}
 	return ""
-}
-
-// unreadable answers an HTTP event that was recognised but cannot be read: 400 with a FAIL answer
-// saying why, or the gate's configuration error when it has one.
-func (h *Handler) unreadable(inv invocation, kind Kind, err error) gate.Response {
-	return inv.gate.Refuse(inv.ctx, inv.requestID, fmt.Sprintf("the %s event cannot be read: %v", kind, err), nil)
-}
-
-// encode writes a response object as compact JSON without HTML escaping, like the gate's answers.
-func encode(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	// The responses hold only strings, ints and bools: encoding cannot fail.
-	_ = enc.Encode(v)
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 
 	"github.com/subgate/subgate/internal/testkit"
 )
@@ -24,11 +25,11 @@ var _ cloudfunction.Handler = (*Handler)(nil)
 
 // Response shapes the handler answers HTTP events with, around the gate's answer.
 func functionURLAnswer(status int, answer string) string {
-	return string(encode(FunctionURLResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
+	return string(httpevent.Encode(FunctionURLResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
 }
 
 func apiGatewayAnswer(status int, answer string) string {
-	return string(encode(APIGatewayResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
+	return string(httpevent.Encode(APIGatewayResponse{StatusCode: status, Headers: map[string]string{"Content-Type": gate.ContentType}, Body: answer}))
 }
 
 func failure(info string) string {
@@ -112,7 +113,7 @@ func TestHandlerInvoke(t *testing.T) {
 		{
 			name:    "APIGatewayBadBase64",
 			payload: readFixture(t, "apigw-base64-bad.json"),
-			want:    apiGatewayAnswer(400, failure("the API Gateway event cannot be read: body is marked base64-encoded (isBase64Encoded) but is not valid base64")),
+			want:    apiGatewayAnswer(400, failure("the API Gateway event cannot be read: body is marked base64-encoded (isBase64Encoded) but is not valid base64: illegal base64 data at input byte 3")),
 		},
 		{
 			name:    "APIGatewayConsoleTemplateHasNoSdkAppid",
@@ -283,4 +284,25 @@ func TestHandlerLogsTheRequestID(t *testing.T) {
 
 func TestRequestIDOutsideAnInvocation(t *testing.T) {
 	assert.Equal(t, "", RequestID(t.Context()))
+}
+
+// The events SCF's rules do not take get the bare not-recognised answer, whatever fields they
+// share with the events it takes; an AWS REST API event is read as the API Gateway event it looks
+// like, and lacks Chat's query.
+func TestHandlerRealEvents(t *testing.T) {
+	h, _ := newTestHandler(exampleEnv())
+	for _, e := range realEvents {
+		t.Run(filepath.Base(e.file), func(t *testing.T) {
+			got, err := h.Invoke(invocationContext("scf-real"), readRealEvent(t, e.file))
+			require.NoError(t, err)
+			switch {
+			case e.wantWhy != "":
+				assert.JSONEq(t, failure("event not recognised: "+e.wantWhy+unrecognisedTail), string(got))
+			case e.wantKind == httpevent.APIGateway:
+				assert.JSONEq(t, apiGatewayAnswer(403, failure("SdkAppid is missing from the query string")), string(got))
+			default:
+				assert.JSONEq(t, functionURLAnswer(403, failure("SdkAppid is missing from the query string")), string(got))
+			}
+		})
+	}
 }

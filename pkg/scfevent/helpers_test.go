@@ -2,7 +2,6 @@ package scfevent
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/httpevent"
 
 	"github.com/subgate/subgate/internal/testkit"
 )
@@ -33,7 +33,7 @@ func readFixture(t *testing.T, name string) []byte {
 }
 
 // fields detects a fixture's kind and returns its top-level fields.
-func fields(t *testing.T, name string, want Kind) map[string]json.RawMessage {
+func fields(t *testing.T, name string, want httpevent.Kind) httpevent.Object {
 	t.Helper()
 	kind, f, why := detect(readFixture(t, name))
 	require.Equal(t, want, kind, why)
