@@ -111,6 +111,15 @@ func TestRevisionIsThePolicyAndListsSHA256(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, hex.EncodeToString(want[:]), b.Revision())
 
+	// A policy loaded from its folder has the same revision as its bundle.
+	fromDisk, err := policy.Load(testPolicy)
+	require.NoError(t, err)
+	fileRevision, err := Revision(policy.Dir("testdata"), "policy.yaml", fromDisk.Files())
+	require.NoError(t, err)
+	assert.Equal(t, b.Revision(), fileRevision)
+	_, err = Revision(policy.Dir("testdata"), "policy.yaml", []string{"lists/none.txt"})
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
 	// Made at another time, the bundle differs but its revision does not.
 	later, err := Make(testPolicy, made.Add(time.Hour))
 	require.NoError(t, err)

@@ -9,7 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"slices"
 	"time"
+
+	"github.com/subgate/subgate/pkg/policy"
 )
 
 const (
@@ -63,8 +67,7 @@ func newContent(names []string, files [][]byte, created time.Time) (*content, er
 	created = created.UTC().Truncate(time.Second)
 	m := manifest{Format: Format, Version: Version, Created: created.Format(time.RFC3339)}
 	for i, name := range names {
-		sum := sha256.Sum256(files[i])
-		m.Files = append(m.Files, fileEntry{Name: name, Size: int64(len(files[i])), SHA256: hex.EncodeToString(sum[:])})
+		m.Files = append(m.Files, entryOf(name, files[i]))
 	}
 	m.Revision = revision(m.Files)
 	encoded, err := encodeManifest(m)
@@ -80,6 +83,39 @@ func encodeManifest(m manifest) ([]byte, error) {
 		return nil, err
 	}
 	return append(encoded, '\n'), nil
+}
+
+// Revision is the revision of the policy called name among files, whose list files are lists (as
+// Policy.Files gives them): for a policy loaded from a folder, the revision its bundle has, so a
+// function names the rules it decides by the same way whichever it loaded.
+func Revision(files policy.Files, name string, lists []string) (string, error) {
+	text, err := files.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("policy file: %w", err)
+	}
+	entries := []fileEntry{entryOf(PolicyName, text)}
+	seen := map[string]bool{}
+	var names []string
+	for _, list := range lists {
+		if clean := path.Clean(list); !seen[clean] {
+			seen[clean] = true
+			names = append(names, clean)
+		}
+	}
+	slices.Sort(names)
+	for _, list := range names {
+		data, err := files.ReadFile(list)
+		if err != nil {
+			return "", fmt.Errorf("list file %s: %w", list, err)
+		}
+		entries = append(entries, entryOf(list, data))
+	}
+	return revision(entries), nil
+}
+
+func entryOf(name string, data []byte) fileEntry {
+	sum := sha256.Sum256(data)
+	return fileEntry{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 }
 
 // revision is the SHA-256, hex, of the sha256sum lines of the policy and the list files: every
