@@ -13,9 +13,10 @@ all: lint test
 run:
 	SUBGATE_SDKAPPID=$(DEMO_APPID) SUBGATE_POLICY_FILE=$(POLICY) SUBGATE_ADDR=$(ADDR) $(GO) run ./functions/http
 
-## test: every test, with the race detector; the Lambda end-to-end test runs under the emulator in bin/
-test: bin/aws-lambda-rie
-	SUBGATE_RIE=$(CURDIR)/bin/aws-lambda-rie $(GO) test -race ./...
+## test: every test, with the race detector; the Lambda end-to-end test runs under the emulator in bin/,
+## the store tests against a real S3 server, versitygw in bin/
+test: bin/aws-lambda-rie bin/versitygw
+	SUBGATE_RIE=$(CURDIR)/bin/aws-lambda-rie SUBGATE_VERSITYGW=$(CURDIR)/bin/versitygw $(GO) test -race ./...
 
 ## fuzz: every fuzz target for FUZZTIME each (make test runs their seed corpora)
 FUZZTIME ?= 30s
@@ -84,6 +85,11 @@ build-WebhookFunction: package-lambda
 
 $(RIE):
 	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)
+
+# bin/versitygw: the Versity S3 Gateway (Apache-2.0), the real S3 server the store tests run on
+# loopback (internal/teststore); about 90 s to build the first time.
+bin/versitygw:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 
 # --- Benchmarks (make bench) ---
 # bench: the warm-path Go benchmarks beside their floors, cold starts through the real runtime

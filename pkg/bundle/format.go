@@ -1,0 +1,187 @@
+package bundle
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"time"
+
+	"github.com/subgate/subgate/pkg/policy"
+)
+
+const (
+	// PolicyName is the policy's name in a bundle: policy.LoadFrom(b.Files(), PolicyName) loads it.
+	PolicyName = "policy.yaml"
+	// ManifestName is the manifest's name; it is the bundle's first entry.
+	ManifestName = "bundle.json"
+	// Format is the name the manifest gives the format.
+	Format = "subgate policy bundle"
+	// Version is the format version this package writes and the only one it reads.
+	Version = 1
+	// MaxSize is the largest bundle Read accepts and Make writes: 256 MiB.
+	MaxSize = 256 << 20
+	// MaxFiles is the most files a bundle holds, the manifest included.
+	MaxFiles = 10_000
+)
+
+// indexName is the prepared index's name in a bundle.
+const indexName = PolicyName + ".index"
+
+// maxManifest bounds the manifest: about 150 bytes a file, so MaxFiles fit with room to spare.
+const maxManifest = 4 << 20
+
+// manifest is bundle.json. It is written by encoding/json with two-space indents and read back
+// strictly (unknown keys are an error), so it too has one form.
+type manifest struct {
+	Format   string      `json:"format"`
+	Version  int         `json:"version"`
+	Revision string      `json:"revision"`
+	Created  string      `json:"created"` // RFC 3339, UTC, whole seconds
+	Files    []fileEntry `json:"files"`   // policy.yaml, policy.yaml.index, then the list files by name
+}
+
+type fileEntry struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// content is what a bundle holds: the manifest, its encoding and the files it lists, in its order.
+type content struct {
+	manifest manifest
+	encoded  []byte
+	created  time.Time
+	files    [][]byte
+}
+
+// newContent describes files (names in manifest order, the policy first, then the index, then the
+// lists by name) made at created.
+func newContent(names []string, files [][]byte, created time.Time) (*content, error) {
+	created = created.UTC().Truncate(time.Second)
+	m := manifest{Format: Format, Version: Version, Created: created.Format(time.RFC3339)}
+	for i, name := range names {
+		m.Files = append(m.Files, entryOf(name, files[i]))
+	}
+	m.Revision = revision(m.Files)
+	encoded, err := encodeManifest(m)
+	if err != nil {
+		return nil, err
+	}
+	return &content{manifest: m, encoded: encoded, created: created, files: files}, nil
+}
+
+func encodeManifest(m manifest) ([]byte, error) {
+	encoded, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(encoded, '\n'), nil
+}
+
+// Revision is the revision of the policy called name among files, whose list files are lists (as
+// Policy.Files gives them): for a policy loaded from a folder, the revision its bundle has, so a
+// function names the rules it decides by the same way whichever it loaded.
+func Revision(files policy.Files, name string, lists []string) (string, error) {
+	text, err := files.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("policy file: %w", err)
+	}
+	entries := []fileEntry{entryOf(PolicyName, text)}
+	seen := map[string]bool{}
+	var names []string
+	for _, list := range lists {
+		if clean := path.Clean(list); !seen[clean] {
+			seen[clean] = true
+			names = append(names, clean)
+		}
+	}
+	slices.Sort(names)
+	for _, list := range names {
+		data, err := files.ReadFile(list)
+		if err != nil {
+			return "", fmt.Errorf("list file %s: %w", list, err)
+		}
+		entries = append(entries, entryOf(list, data))
+	}
+	return revision(entries), nil
+}
+
+func entryOf(name string, data []byte) fileEntry {
+	sum := sha256.Sum256(data)
+	return fileEntry{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+}
+
+// revision is the SHA-256, hex, of the sha256sum lines of the policy and the list files: every
+// file but the index, in manifest order.
+func revision(files []fileEntry) string {
+	h := sha256.New()
+	for _, f := range files {
+		if f.Name == indexName {
+			continue
+		}
+		fmt.Fprintf(h, "%s  %s\n", f.SHA256, f.Name)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// write writes the bundle: the manifest, then each file, stored, with the creation time and mode
+// 0644. Make writes a bundle with it, and Read writes the bundle it read again with it to compare.
+func (c *content) write(w io.Writer) error {
+	zw := zip.NewWriter(w)
+	entries := append([][]byte{c.encoded}, c.files...)
+	for i, data := range entries {
+		name := ManifestName
+		if i > 0 {
+			name = c.manifest.Files[i-1].Name
+		}
+		h := &zip.FileHeader{Name: name, Method: zip.Store, Modified: c.created}
+		h.SetMode(0o644)
+		fw, err := zw.CreateHeader(h)
+		if err == nil {
+			_, err = fw.Write(data)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return zw.Close()
+}
+
+// errDiffers stops writing at the first byte that differs from what is compared.
+var errDiffers = errors.New("differs")
+
+// sameAs is a writer that compares what is written with want, in order.
+type sameAs struct {
+	want []byte
+	at   int // bytes compared so far
+}
+
+func (s *sameAs) Write(p []byte) (int, error) {
+	rest := s.want[s.at:]
+	if len(p) <= len(rest) && bytes.Equal(p, rest[:len(p)]) {
+		s.at += len(p)
+		return len(p), nil
+	}
+	same := 0
+	for same < min(len(p), len(rest)) && p[same] == rest[same] {
+		same++
+	}
+	s.at += same
+	return same, errDiffers
+}
+
+// equal reports whether the bundle c writes is data, byte for byte, and else where they part.
+func (c *content) equal(data []byte) (bool, int) {
+	cmp := &sameAs{want: data}
+	if err := c.write(cmp); err != nil || cmp.at != len(data) {
+		return false, cmp.at
+	}
+	return true, 0
+}
