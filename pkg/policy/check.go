@@ -259,7 +259,7 @@ func (c *checker) checkRepeated(l *list) {
 		firstFile, firstLine := c.placeOfStart(l, r.kept)
 		id := string(l.exact.text(r.again, r.againEnd))
 		c.warn(Warning{Kind: WarnRepeated, File: file, Line: line, List: l.name(),
-			Message: fmt.Sprintf("%q is listed twice in %s (first at %s line %d)", id, l.name(), firstFile, firstLine)})
+			Message: fmt.Sprintf("%q is listed twice in the %s list (first at %s line %d)", id, l.name(), firstFile, firstLine)})
 	}
 	for _, r := range ln.repeatedPat {
 		file, firstFile := l.file, l.file
@@ -270,7 +270,7 @@ func (c *checker) checkRepeated(l *list) {
 			firstFile = c.policy
 		}
 		c.warn(Warning{Kind: WarnRepeated, File: file, Line: r[1].line, List: l.name(),
-			Message: fmt.Sprintf("%q is listed twice in %s (first at %s line %d)", r[1].text, l.name(), firstFile, r[0].line)})
+			Message: fmt.Sprintf("%q is listed twice in the %s list (first at %s line %d)", r[1].text, l.name(), firstFile, r[0].line)})
 	}
 }
 
@@ -402,7 +402,7 @@ func (c *checker) checkAllowedAndDenied() {
 			line = c.notes.keys[a.fileKey()]
 		}
 		c.warn(Warning{Kind: WarnAllowListEmptied, File: file, Line: line, List: a.name(),
-			Message: fmt.Sprintf("every entry of %s list is denied or has expired: nobody can subscribe %s", a.name(), where)})
+			Message: fmt.Sprintf("every entry of the %s list is denied or has expired: nobody can subscribe %s", a.name(), where)})
 	}
 }
 

@@ -12,17 +12,29 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// testPolicies are testdata's policies with their list files.
+var testPolicies = map[string][]string{
+	"full.yaml":      {"lists/banned.txt", "lists/news-allow.txt"},
+	"annotated.yaml": {"lists/expiring.txt"},
+}
+
 // copyPolicy copies testdata's full policy and its lists into a fresh folder and returns its path.
 func copyPolicy(t *testing.T) string {
 	t.Helper()
+	return copyTestPolicy(t, "full.yaml")
+}
+
+// copyTestPolicy copies one of testPolicies into a fresh folder and returns its path.
+func copyTestPolicy(t *testing.T, name string) string {
+	t.Helper()
 	dir := t.TempDir()
-	for _, name := range []string{"full.yaml", "lists/banned.txt", "lists/news-allow.txt"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
+	for _, file := range append([]string{name}, testPolicies[name]...) {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
 		require.NoError(t, err)
-		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(file)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, file), data, 0o644))
 	}
-	return filepath.Join(dir, "full.yaml")
+	return filepath.Join(dir, name)
 }
 
 func writeIndex(t *testing.T, path string) {
@@ -35,13 +47,13 @@ func writeIndex(t *testing.T, path string) {
 // probes are requests whose decisions a policy read from its index must share with the parsed one.
 var probes = []struct{ channel, operator string }{
 	{"@TOA#_x", "107867"}, {"@TOA#_x", "administrator"}, {"@TOA#_premium", "u"}, {"@TOA#_news", "u"},
-	{"@TOA#_closed", "u"}, {"@TOA#_shut", "u"}, {"@TOA#_shut", "administrator"},
+	{"@TOA#_closed", "u"}, {"@TOA#_shut", "u"}, {"@TOA#_shut", "administrator"}, {"@TOA#_vip", "u"}, {"@TOA#_trial", "u"},
 }
 
 func probeIDs(t *testing.T, path string) []string {
 	t.Helper()
-	ids := []string{"", "jared", "spammer42", "banned_x", "vip_1", "bot_2", "news_fan", "fine", "a", "b"}
-	for _, name := range []string{"lists/banned.txt", "lists/news-allow.txt"} {
+	ids := []string{"", "jared", "spammer42", "banned_x", "vip_1", "bot_2", "news_fan", "fine", "a", "b", "guest1", "spam_1", "troll", "scam_1"}
+	for _, name := range testPolicies[filepath.Base(path)] {
 		data, err := os.ReadFile(filepath.Join(filepath.Dir(path), name))
 		require.NoError(t, err)
 		for _, line := range strings.Split(string(data), "\n") {
@@ -82,18 +94,26 @@ func assertSameDecisions(t *testing.T, want, got *Policy, ids []string) {
 }
 
 func TestIndexDecidesAsTheParsedPolicy(t *testing.T) {
-	path := copyPolicy(t)
-	parsed, err := Load(path)
-	require.NoError(t, err)
-	writeIndex(t, path)
+	for name := range testPolicies {
+		t.Run(name, func(t *testing.T) {
+			path := copyTestPolicy(t, name)
+			parsed, err := Load(path)
+			require.NoError(t, err)
+			writeIndex(t, path)
 
-	indexed, err := Load(path)
-	require.NoError(t, err)
-	require.True(t, indexed.Info().Indexed, "the policy is read from its index")
-	require.NoError(t, indexed.Info().IndexIgnored)
-	assert.False(t, parsed.Info().Indexed)
-	assert.ErrorIs(t, parsed.Info().IndexIgnored, ErrIndexMissing)
-	assertSameDecisions(t, parsed, indexed, probeIDs(t, path))
+			indexed, err := Load(path)
+			require.NoError(t, err)
+			require.True(t, indexed.Info().Indexed, "the policy is read from its index")
+			require.NoError(t, indexed.Info().IndexIgnored)
+			assert.False(t, parsed.Info().Indexed)
+			assert.EqualError(t, parsed.Info().IndexIgnored, "no prepared index: "+name+IndexSuffix)
+			assert.ErrorIs(t, parsed.Info().IndexIgnored, ErrIndexMissing)
+			assertSameDecisions(t, parsed, indexed, probeIDs(t, path))
+			// Every list is the same, byte for byte, read from the index or parsed.
+			assert.Equal(t, parsed.lists, indexed.lists)
+			assert.Equal(t, parsed.global, indexed.global)
+		})
+	}
 }
 
 func TestIndexIsTheSameEachTime(t *testing.T) {
