@@ -74,7 +74,9 @@ func TestExpiredExactFallsToPattern(t *testing.T) {
   - {id: "bad_*", until: "2026-12-01T00:00:01Z"}
   - "b*"
 `)
-	at := func(d time.Duration) []string { return words(p.DecideAt(until.Add(d), "@TOA#_x", "", []string{"bad_1"})).Verdicts }
+	at := func(d time.Duration) []string {
+		return words(p.DecideAt(until.Add(d), "@TOA#_x", "", []string{"bad_1"})).Verdicts
+	}
 	assert.Equal(t, []string{`bad_1 refused by deny "bad_1" until 2026-12-01T00:00:00Z`}, at(-time.Second))
 	assert.Equal(t, []string{`bad_1 refused by deny "bad_*" until 2026-12-01T00:00:01Z`}, at(0))
 	assert.Equal(t, []string{`bad_1 refused by deny "b*"`}, at(time.Second))
