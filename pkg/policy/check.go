@@ -98,7 +98,7 @@ func check(files Files, name, display string, now time.Time) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy %s: %w", display, err)
 	}
-	c := checker{p: p, notes: n, policy: display, at: now.Unix(), counts: map[warnGroup]int{}}
+	c := checker{p: p, notes: n, policy: display, at: now.Unix(), counts: map[warnGroup]int{}, strings: map[*list][2]string{}}
 	c.run()
 	return c.report(), nil
 }
@@ -173,6 +173,7 @@ type checker struct {
 	at       int64
 	warnings []Warning
 	counts   map[warnGroup]int
+	strings  map[*list][2]string // each list's inline IDs and file, as strings (see text)
 }
 
 type warnGroup struct {
@@ -217,7 +218,25 @@ func entryWords(l *list, e uint32) string {
 
 // applies reports whether entry e of l has not expired.
 func (c *checker) applies(l *list, e uint32) bool {
-	return c.at < l.entry(e).until
+	return c.at < l.until(e)
+}
+
+// text is the text of entry e of l, without an allocation of its own: the list's inline IDs and
+// file are made strings once.
+func (c *checker) text(l *list, e uint32) string {
+	if int(e) >= l.exact.n {
+		return l.patterns[int(e)-l.exact.n].text
+	}
+	s, ok := c.strings[l]
+	if !ok {
+		s = [2]string{string(l.exact.inline), string(l.exact.file)}
+		c.strings[l] = s
+	}
+	start, end := l.exact.span(e)
+	if n := uint32(len(s[0])); start >= n {
+		return s[1][start-n : end-n]
+	}
+	return s[0][start:end]
 }
 
 func (c *checker) run() {
@@ -283,7 +302,7 @@ func (c *checker) checkRedundant(l *list) {
 		if !c.applies(l, e) {
 			continue
 		}
-		id := string(l.exact.entry(e))
+		id := c.text(l, e)
 		until := l.exact.until(e)
 		l.globs.each(id, func(g *glob) bool {
 			if g.until < until || c.at >= g.until || !g.match(id) {
@@ -414,7 +433,7 @@ func (c *checker) deniedBy(a, d *list) []bool {
 		if !c.applies(a, e) {
 			continue
 		}
-		text := a.entry(e).text
+		text := c.text(a, e)
 		var by uint32
 		found := false
 		if int(e) < a.exact.n {

@@ -81,6 +81,14 @@ func (l *list) entry(e uint32) entryInfo {
 	return info
 }
 
+// until is when entry e of l stops applying (forever when it does not expire).
+func (l *list) until(e uint32) int64 {
+	if int(e) >= l.exact.n {
+		return l.patterns[int(e)-l.exact.n].until
+	}
+	return l.exact.until(e)
+}
+
 // size is the number of the list's exact IDs and of its patterns.
 func (l *list) size() (exact, patterns int) {
 	if l == nil {

@@ -268,7 +268,7 @@ func buildList(channel, key string, inline entryList, file string, src *sources,
 	}
 	if file != "" {
 		lines, err := readList(data, func(e listEntry) {
-			if text := data[e.start:e.end]; bytes.ContainsAny(text, "*?") {
+			if text := data[e.start:e.end]; bytes.IndexByte(text, '*') >= 0 || bytes.IndexByte(text, '?') >= 0 {
 				addPattern(pattern{text: string(text), until: e.ann.until, reason: e.ann.reason, line: e.line})
 			} else {
 				b.addFile(e.start, e.end, e.ann)
