@@ -217,7 +217,10 @@ func readIndex(data []byte, sum uint32, name string, open func(name string) (dat
 		return nil, fmt.Errorf("%w: it does not start as an index does", ErrIndexDamaged)
 	}
 	if !bytes.HasPrefix(data, []byte(indexMagic)) {
-		version, _, _ := bytes.Cut(data[len(indexMagicPrefix):min(len(data), len(indexMagicPrefix)+16)], []byte("\n"))
+		version, _, whole := bytes.Cut(data[len(indexMagicPrefix):min(len(data), len(indexMagicPrefix)+16)], []byte("\n"))
+		if !whole || string(version) == strconv.Itoa(indexFormat) {
+			return nil, fmt.Errorf("%w: its first line is cut short", ErrIndexDamaged)
+		}
 		return nil, fmt.Errorf("%w: format %q; this build reads format %d (prepare it again)", ErrIndexFormat, version, indexFormat)
 	}
 	if len(data) < len(indexMagic)+4 || binary.LittleEndian.Uint32(data[len(data)-4:]) != sum {

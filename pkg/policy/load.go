@@ -235,6 +235,9 @@ func buildList(channel, key string, inline entryList, file string, src *sources,
 		if data, err = src.read(file); err != nil {
 			return nil, listFileError(l.fileKey(), file, err)
 		}
+		if uint64(len(data)) >= 1<<31 {
+			return nil, listFileError(l.fileKey(), file, errors.New("is 2 GiB or more: split it into smaller list files"))
+		}
 	}
 	max := len(inline)
 	if len(data) > 0 {

@@ -70,9 +70,9 @@ func (p *Policy) Decide(ch, operator string, subscribers []string) Decision {
 }
 
 // DecideAt applies the policy as it stands at the time now: a list entry whose until is at or
-// before now (to the second) no longer applies. Besides the Decision's Refused and Subscribers
-// slices it allocates nothing, whatever the lists' sizes; the rules' words are written only when
-// asked for (Rule.String).
+// before now (to the second) no longer applies. It allocates the Decision's Subscribers and
+// Refused slices (and a set to keep the refused IDs unique past the first 32), whatever the lists'
+// sizes; the rules' words are written only when asked for (Rule.String).
 func (p *Policy) DecideAt(now time.Time, ch, operator string, subscribers []string) Decision {
 	r := &p.global
 	c, listed := p.channels[ch]

@@ -3,10 +3,12 @@ package policy
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -253,6 +255,47 @@ func FuzzParseList(f *testing.F) {
 		for offset := range len(text) + 1 {
 			if got, want := lineOf([]byte(text), lines, uint32(offset)), 1+strings.Count(text[:offset], "\n"); got != want {
 				t.Fatalf("offset %d of %q is on line %d, lineOf says %d", offset, text, want, got)
+			}
+		}
+	})
+}
+
+// FuzzIndexDecidesAsParsed: a policy read from its prepared index decides each subscriber as the
+// parsed policy does, by the same rule, at any time.
+func FuzzIndexDecidesAsParsed(f *testing.F) {
+	f.Add("deny_file: l.txt\ndeny: [a, {id: \"b*\", until: \"2026-12-01T00:00:00Z\"}]\n", "#@ reason=x\nc\nd*\n\n# e\n  f  \n", "c")
+	f.Add("allow_file: l.txt\nchannels:\n  \"@TOA#_a\":\n    mode: shadow\n    deny_file: l.txt\n", "#@ until=2026-12-01T00:00:00Z\nx\nx\n", "x")
+	f.Add("deny: [a, a, \"a*\", {id: a, reason: r}]\n", "", "a")
+	f.Fuzz(func(t *testing.T, policyText, list, id string) {
+		files := memFiles{"p.yaml": []byte(policyText), "l.txt": []byte(list)}
+		parsed, err := ParseFrom(files["p.yaml"], "p.yaml", files)
+		if err != nil {
+			return
+		}
+		index, err := PrepareFrom(files, "p.yaml")
+		if err != nil {
+			t.Fatalf("parsed, but not prepared: %v", err)
+		}
+		files["p.yaml"+IndexSuffix] = index
+		indexed, err := LoadFrom(files, "p.yaml")
+		if err != nil || !indexed.Info().Indexed {
+			t.Fatalf("the index is not used: %v, %v", err, indexed.Info().IndexIgnored)
+		}
+		ids := []string{id, "", "a", "x"}
+		for line := range strings.Lines(list) {
+			ids = append(ids, strings.TrimSpace(line))
+		}
+		for _, at := range []time.Time{time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)} {
+			for _, ch := range []string{"@TOA#_a", "@TOA#_b"} {
+				want, got := parsed.DecideAt(at, ch, "op", ids), indexed.DecideAt(at, ch, "op", ids)
+				if !reflect.DeepEqual(want, got) {
+					t.Fatalf("index decides %+v, parsed %+v", got, want)
+				}
+				for i := range want.Subscribers {
+					if w, g := want.Subscribers[i].Rule.String(), got.Subscribers[i].Rule.String(); w != g {
+						t.Fatalf("index says %s, parsed %s", g, w)
+					}
+				}
 			}
 		}
 	})

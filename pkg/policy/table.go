@@ -68,7 +68,7 @@ func (t *table) find(id string) (uint32, bool) {
 
 // span is where entry e lies in inline+file.
 func (t *table) span(e uint32) (start, end uint32) {
-	return binary.LittleEndian.Uint32(t.spans[spanSize*e:]), binary.LittleEndian.Uint32(t.spans[spanSize*e+4:])
+	return binary.LittleEndian.Uint32(t.spans[spanSize*int(e):]), binary.LittleEndian.Uint32(t.spans[spanSize*int(e)+4:])
 }
 
 // entry is the text of entry e (nil when its span is out of range).
@@ -108,7 +108,7 @@ func (t *table) until(e uint32) int64 {
 	if int(e) >= t.m {
 		return forever
 	}
-	return int64(binary.LittleEndian.Uint64(t.meta[metaSize*e:]))
+	return int64(binary.LittleEndian.Uint64(t.meta[metaSize*int(e):]))
 }
 
 // reason is the reason given for entry e ("" when none).
@@ -116,8 +116,8 @@ func (t *table) reason(e uint32) string {
 	if int(e) >= t.m {
 		return ""
 	}
-	start := binary.LittleEndian.Uint32(t.meta[metaSize*e+8:])
-	end := binary.LittleEndian.Uint32(t.meta[metaSize*e+12:])
+	start := binary.LittleEndian.Uint32(t.meta[metaSize*int(e)+8:])
+	end := binary.LittleEndian.Uint32(t.meta[metaSize*int(e)+12:])
 	if start > end || end > uint32(len(t.reasons)) {
 		return ""
 	}
