@@ -11,8 +11,8 @@ import (
 // not, why not), and how many entries it holds. The gate writes it in its start-up log line.
 type Info struct {
 	// Revision names the policy's content: the first 12 hex digits of a SHA-256 over the policy
-	// file and its list files (see revision). The same files give the same revision wherever they
-	// lie; "" for AllowAll.
+	// file and its list files (docs/policy.md says exactly how). The same files give the same
+	// revision wherever they lie; "" for AllowAll.
 	Revision string
 	// Indexed is true when the policy was read from its prepared index.
 	Indexed bool
