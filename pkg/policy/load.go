@@ -16,7 +16,9 @@ import (
 // prepared index, each by the name the policy (or the loader) gives it. A folder on disk is Dir; a
 // bundle holds them in memory.
 type Files interface {
-	// ReadFile returns the content of the file called name. The caller does not modify it.
+	// ReadFile returns the content of the file called name. The loader does not modify it, and
+	// a loaded policy keeps using its list files' content (its tables point into it), so it must
+	// not change afterwards.
 	ReadFile(name string) ([]byte, error)
 }
 
