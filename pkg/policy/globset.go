@@ -7,7 +7,8 @@ import "strings"
 // end any ID it matches, so patterns are filed by their prefix's first byte, else by their
 // suffix's last byte, else (a pattern that starts and ends with a wildcard) with those tried for
 // every ID. Only the patterns filed under the ID's first and last bytes are matched in full, and
-// filing allocates nothing per lookup.
+// filing allocates nothing per lookup. Each pattern keeps its number in its list and when it stops
+// applying, so a match that has expired costs one comparison and the search goes on.
 type globSet struct {
 	byFirst [256][]glob
 	byLast  [256][]glob
@@ -16,17 +17,20 @@ type globSet struct {
 
 type glob struct {
 	pattern, prefix, suffix string
+	number                  uint32 // in the list's patterns
+	until                   int64
 }
 
-func newGlobSet(patterns []string) *globSet {
+func newGlobSet(patterns []pattern) *globSet {
 	if len(patterns) == 0 {
 		return nil
 	}
 	s := &globSet{}
-	for _, p := range patterns {
+	for i, pat := range patterns {
+		p := pat.text
 		first := strings.IndexAny(p, "*?")
 		last := strings.LastIndexAny(p, "*?")
-		g := glob{pattern: p, prefix: p[:first], suffix: p[last+1:]}
+		g := glob{pattern: p, prefix: p[:first], suffix: p[last+1:], number: uint32(i), until: pat.until}
 		switch {
 		case g.prefix != "":
 			s.byFirst[g.prefix[0]] = append(s.byFirst[g.prefix[0]], g)
@@ -39,32 +43,54 @@ func newGlobSet(patterns []string) *globSet {
 	return s
 }
 
-// match reports whether id matches any of the patterns.
-func (s *globSet) match(id string) bool {
+// match returns the number of the first pattern that id matches and that still applies at the
+// time at (Unix seconds): those filed by first byte, then by last byte, then the others, each in
+// list order.
+func (s *globSet) match(id string, at int64) (uint32, bool) {
 	if s == nil {
-		return false
+		return 0, false
 	}
 	if id != "" {
-		for _, g := range s.byFirst[id[0]] {
-			if g.match(id) {
-				return true
+		for i := range s.byFirst[id[0]] {
+			if g := &s.byFirst[id[0]][i]; g.match(id) && at < g.until {
+				return g.number, true
 			}
 		}
-		for _, g := range s.byLast[id[len(id)-1]] {
-			if g.match(id) {
-				return true
+		for i := range s.byLast[id[len(id)-1]] {
+			if g := &s.byLast[id[len(id)-1]][i]; g.match(id) && at < g.until {
+				return g.number, true
 			}
 		}
 	}
-	for _, g := range s.always {
-		if g.match(id) {
-			return true
+	for i := range s.always {
+		if g := &s.always[i]; g.match(id) && at < g.until {
+			return g.number, true
 		}
 	}
-	return false
+	return 0, false
 }
 
-func (g glob) match(id string) bool {
+func (g *glob) match(id string) bool {
 	return len(id) >= len(g.prefix)+len(g.suffix) && strings.HasPrefix(id, g.prefix) &&
 		strings.HasSuffix(id, g.suffix) && matchGlob(g.pattern, id)
+}
+
+// each calls yield with each pattern that could match id (or cover a pattern id) by its first and
+// last bytes, in the order match tries them, until yield returns false.
+func (s *globSet) each(id string, yield func(g *glob) bool) {
+	if s == nil {
+		return
+	}
+	var buckets [3][]glob
+	if id != "" {
+		buckets[0], buckets[1] = s.byFirst[id[0]], s.byLast[id[len(id)-1]]
+	}
+	buckets[2] = s.always
+	for _, bucket := range buckets {
+		for i := range bucket {
+			if !yield(&bucket[i]) {
+				return
+			}
+		}
+	}
 }

@@ -6,276 +6,353 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 )
 
 // IndexSuffix names a policy's prepared index: the index of policy.yaml is policy.yaml.index.
 //
-// A large list costs much more to parse at start (a hash set built from a 100,000-line file, or the
-// same list as YAML) than a function's whole cold start. Prepare does that work once, when the
-// deployment is packaged: the index holds the loaded policy with each list's exact IDs in a ready
-// hash table, so Load only reads it and slices it. The index records the size and CRC-32 of the
-// policy and of every list file it was made from; Load uses it only when they all still match, and
-// otherwise parses the policy as if there were no index, so a stale index never changes a decision.
+// A large list costs much more to parse at start (a hash table built from a 1,000,000-line file, or
+// the same list as YAML) than a function's whole cold start. Prepare does that work once, when the
+// deployment is packaged: the index holds the loaded policy with each list's hash table, its
+// entries' expiries and reasons, and what rule attribution needs, so Load only maps it and slices
+// it, with no work per entry. The table's IDs are not copied into the index: they are ranges of
+// the list file, which is mapped too. The index records the size and CRC-32 of the policy and of
+// every list file it was made from: Load uses it only when they all still match, and otherwise
+// parses the policy as if there were no index (Info says why), so a stale index never changes a
+// decision.
 const IndexSuffix = ".index"
 
-const indexMagic = "subgate policy index 2\n"
+// The index's first line names its format; an index of another format is not read.
+const (
+	indexMagicPrefix = "subgate policy index "
+	indexFormat      = 3
+)
 
-// Prepare loads the policy file at path, checking it as Load does, and returns its index.
+var indexMagic = indexMagicPrefix + strconv.Itoa(indexFormat) + "\n"
+
+// Prepare loads the policy file at path, checking it as Load does, and returns its index, to be
+// written beside it as path + IndexSuffix.
 func Prepare(path string) ([]byte, error) {
-	files := Dir(filepath.Dir(path))
-	text, err := os.ReadFile(path)
+	return prepare(Dir(filepath.Dir(path)), filepath.Base(path), path)
+}
+
+// PrepareFrom is Prepare for the policy called name among files.
+func PrepareFrom(files Files, name string) ([]byte, error) {
+	return prepare(files, name, name)
+}
+
+func prepare(files Files, name, display string) ([]byte, error) {
+	text, err := files.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	p, err := ParseFrom(text, path, files)
+	src := &sources{files: files, data: map[string][]byte{}}
+	p, err := parseWith(text, src, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("policy %s: %w", display, err)
 	}
 	var out bytes.Buffer
 	out.WriteString(indexMagic)
-	// Inputs: the policy text (named ""), then each list file as the policy names it.
-	sources := append([]string{""}, p.files...)
-	putUint32(&out, uint32(len(sources)))
-	for _, name := range sources {
+	// The inputs: the policy text (named ""), then each list file as the policy names it.
+	putUint32(&out, uint32(1+len(src.names)))
+	for _, name := range append([]string{""}, src.names...) {
 		data := text
 		if name != "" {
-			if data, err = files.ReadFile(name); err != nil {
-				return nil, fmt.Errorf("policy %s: %w", path, err)
-			}
+			data = src.data[name]
+		}
+		if uint64(len(data)) > uint64(^uint32(0)) {
+			return nil, fmt.Errorf("policy %s: %s is 4 GiB or more, too large to index", display, name)
 		}
 		putString(&out, name)
 		putUint32(&out, uint32(len(data)))
 		putUint32(&out, crc32.ChecksumIEEE(data))
 	}
-	img, sets := p.image()
-	img.write(&out)
-	for _, s := range sets {
-		writeTable(&out, s.exact)
-	}
+	putString(&out, p.info.Revision)
+	p.write(&out)
 	// The last four bytes check the rest: a damaged index is ignored, never half-read.
 	putUint32(&out, crc32.ChecksumIEEE(out.Bytes()))
 	return out.Bytes(), nil
 }
 
-// loadIndex returns the policy from the index of the policy name among files, or nil when there is
-// none or it does not match the policy and its list files (or cannot be read): the caller then
-// parses the policy.
-//
-// From a folder, the index is mapped into memory, not read onto the heap, and its tables are used
-// where they lie: a policy is loaded once in a function's life, so the mapping is kept for the life
-// of the process, and an index that is not used is unmapped at once.
-func loadIndex(files Files, name string) *Policy {
-	data, release, err := view(files, name+IndexSuffix)
-	if err != nil {
-		return nil
-	}
-	text, releaseText, err := view(files, name)
-	if err != nil {
-		release()
-		return nil
-	}
-	p, err := readIndex(data, text, files)
-	releaseText()
-	if err != nil {
-		release()
-		return nil
-	}
-	return p
-}
-
-// mapper is Files that can map a file into memory instead of reading it onto the heap; Dir does.
-type mapper interface {
-	mapFile(name string) (data []byte, release func(), err error)
-}
-
-func (d Dir) mapFile(name string) ([]byte, func(), error) {
-	return mapFile(resolve(string(d), name))
-}
-
-// view returns the content of a file, mapped when files can map it; release frees it.
-func view(files Files, name string) (data []byte, release func(), err error) {
-	if m, ok := files.(mapper); ok {
-		return m.mapFile(name)
-	}
-	data, err = files.ReadFile(name)
-	return data, func() {}, err
-}
-
-var errStaleIndex = errors.New("the index does not match the policy")
-
-func readIndex(data, text []byte, files Files) (*Policy, error) {
-	if len(data) < len(indexMagic)+4 {
-		return nil, errStaleIndex
-	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.ChecksumIEEE(body) != sum {
-		return nil, errStaleIndex
-	}
-	r := indexReader{b: body}
-	if string(r.bytes(len(indexMagic))) != indexMagic {
-		return nil, errStaleIndex
-	}
-	for n := r.uint32(); n > 0 && r.err == nil; n-- {
-		name, size, sum := string(r.str()), r.uint32(), r.uint32()
-		if r.err != nil {
-			break
-		}
-		if !matches(text, name, files, size, sum) {
-			return nil, errStaleIndex
-		}
-	}
-	img := r.image()
-	sets := make([]*IDSet, len(img.Sets))
-	for i, s := range img.Sets {
-		sets[i] = &IDSet{patterns: s.Patterns, table: r.table(), globs: newGlobSet(s.Patterns)}
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errStaleIndex
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return img.policy(sets)
-}
-
-// matches reports whether an input of the index is unchanged: the policy text (name "") or the
-// list file name.
-func matches(text []byte, name string, files Files, size, sum uint32) bool {
-	if name == "" {
-		return uint32(len(text)) == size && crc32.ChecksumIEEE(text) == sum
-	}
-	data, release, err := view(files, name)
-	if err != nil {
-		return false
-	}
-	defer release()
-	return uint32(len(data)) == size && crc32.ChecksumIEEE(data) == sum
-}
-
-// image is a loaded Policy as the index stores it; sets are numbers into the index's list of sets.
-// It is written in binary, field by field (see write), so reading it needs no reflection.
-type image struct {
-	Trusted  []string
-	Max      int
-	Global   rulesImage
-	Channels []channelImage
-	Files    []string
-	Sets     []setImage
-}
-
-type rulesImage struct {
-	Deny         []int
-	Allow        int // -1: none
-	DefaultAllow bool
-}
-
-type channelImage struct {
-	ID     string
-	Closed bool
-	Reason string
-	Rules  rulesImage
-}
-
-type setImage struct {
-	Patterns []string
-}
-
-// image describes p, numbering its distinct sets in the order they are first named.
-func (p *Policy) image() (image, []*IDSet) {
-	var sets []*IDSet
-	number := func(s *IDSet) int {
-		if s == nil {
-			return -1
-		}
-		if i := slices.Index(sets, s); i >= 0 {
-			return i
-		}
-		sets = append(sets, s)
-		return len(sets) - 1
-	}
-	rules := func(r rules) rulesImage {
-		out := rulesImage{Allow: number(r.allow), DefaultAllow: r.defaultAllow}
-		for _, d := range r.deny {
-			out.Deny = append(out.Deny, number(d))
-		}
-		return out
-	}
-	img := image{Max: p.maxSubscribers, Global: rules(p.global), Files: p.files}
+// write appends the policy as the index stores it. Lists are numbered in p.lists' order.
+func (p *Policy) write(out *bytes.Buffer) {
+	trusted := make([]string, 0, len(p.trusted))
 	for op := range p.trusted {
-		img.Trusted = append(img.Trusted, op)
+		trusted = append(trusted, op)
 	}
-	sort.Strings(img.Trusted)
+	sort.Strings(trusted)
+	putStrings(out, trusted)
+	putUint32(out, uint32(p.maxSubscribers))
+	putStrings(out, p.files)
+	putUint32(out, uint32(len(p.lists)))
+	for _, l := range p.lists {
+		l.write(out)
+	}
+	number := func(l *list) uint32 { return uint32(slices.Index(p.lists, l) + 1) } // 0: none
+	p.global.write(out, number)
 	ids := make([]string, 0, len(p.channels))
 	for id := range p.channels {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	putUint32(out, uint32(len(ids)))
 	for _, id := range ids {
 		c := p.channels[id]
-		img.Channels = append(img.Channels, channelImage{ID: id, Closed: c.closed, Reason: c.reason, Rules: rules(c.rules)})
+		putString(out, id)
+		putBool(out, c.closed)
+		putString(out, c.reason)
+		c.rules.write(out, number)
 	}
-	for _, s := range sets {
-		img.Sets = append(img.Sets, setImage{Patterns: s.patterns})
-	}
-	return img, sets
 }
 
-// policy rebuilds the Policy an image describes.
-func (img image) policy(sets []*IDSet) (*Policy, error) {
-	set := func(i int) (*IDSet, error) {
-		if i == -1 {
-			return nil, nil
-		}
-		if i < 0 || i >= len(sets) {
-			return nil, errStaleIndex
-		}
-		return sets[i], nil
+func (l *list) write(out *bytes.Buffer) {
+	putString(out, l.channel)
+	putString(out, l.key)
+	putString(out, l.file)
+	t := &l.exact
+	putBytes(out, t.inline)
+	putUint32(out, uint32(t.n))
+	putUint32(out, uint32(t.m))
+	putUint32(out, uint32(len(t.slots)/4))
+	out.Write(t.spans)
+	out.Write(t.slots)
+	out.Write(t.meta)
+	putBytes(out, t.reasons)
+	putBytes(out, l.lines)
+	putUint32(out, uint32(len(l.patterns)))
+	for _, p := range l.patterns {
+		putString(out, p.text)
+		out.Write(binary.LittleEndian.AppendUint64(nil, uint64(p.until)))
+		putString(out, p.reason)
+		putUint32(out, uint32(p.line))
+		putBool(out, p.inline)
 	}
-	rules := func(in rulesImage) (rules, error) {
-		out := rules{defaultAllow: in.DefaultAllow}
-		var err error
-		if out.allow, err = set(in.Allow); err != nil {
-			return out, err
-		}
-		for _, d := range in.Deny {
-			s, err := set(d)
-			if err != nil || s == nil {
-				return out, errStaleIndex
-			}
-			out.deny = append(out.deny, s)
-		}
-		return out, nil
+}
+
+func (r *rules) write(out *bytes.Buffer, number func(*list) uint32) {
+	putUint32(out, uint32(len(r.deny)))
+	for _, d := range r.deny {
+		putUint32(out, number(d))
 	}
-	p := &Policy{maxSubscribers: img.Max, files: img.Files, channels: make(map[string]*channel, len(img.Channels))}
-	var err error
-	if p.global, err = rules(img.Global); err != nil {
+	putUint32(out, number(r.allow))
+	putString(out, r.def.channel)
+	putBool(out, r.def.allow)
+	putBool(out, r.shadow)
+}
+
+// loadIndex returns the policy from the index of the policy name among files, or nil and why not
+// when there is none or it does not match the policy and its list files (or cannot be read): the
+// caller then parses the policy.
+//
+// From a folder, the index and the list files are mapped into memory, not read onto the heap, and
+// used where they lie; their checksums are computed by reading them, so pages a decision never
+// touches take no memory. A policy is loaded once in a function's life, so the mappings of a used
+// index are kept for the life of the process, and those of an index that is not used are unmapped
+// at once.
+func loadIndex(files Files, name string) (*Policy, error) {
+	var releases []func()
+	releaseAll := func() {
+		for _, release := range releases {
+			release()
+		}
+	}
+	data, sum, release, err := view(files, name+IndexSuffix, 4)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrIndexMissing, name+IndexSuffix)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrIndexMissing, err)
+	}
+	releases = append(releases, release)
+	p, err := readIndex(data, sum, name, func(file string) ([]byte, int, uint32, error) {
+		data, sum, release, err := view(files, file, 0)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if file == name {
+			release() // the policy text is only checked
+			return nil, len(data), sum, nil
+		}
+		releases = append(releases, release)
+		return data, len(data), sum, nil
+	})
+	if err != nil {
+		releaseAll()
 		return nil, err
-	}
-	if len(img.Trusted) > 0 {
-		p.trusted = make(map[string]struct{}, len(img.Trusted))
-		for _, op := range img.Trusted {
-			p.trusted[op] = struct{}{}
-		}
-	}
-	for _, c := range img.Channels {
-		ch := &channel{closed: c.Closed, reason: c.Reason}
-		if ch.rules, err = rules(c.Rules); err != nil {
-			return nil, err
-		}
-		p.channels[c.ID] = ch
 	}
 	return p, nil
 }
 
-func resolve(baseDir, name string) string {
-	if filepath.IsAbs(name) {
-		return name
+// mapper is Files that can map a file into memory instead of reading it onto the heap; Dir does.
+type mapper interface {
+	mapFile(name string, tail int) (data []byte, sum uint32, release func(), err error)
+}
+
+func (d Dir) mapFile(name string, tail int) ([]byte, uint32, func(), error) {
+	return mapFile(resolve(string(d), name), tail)
+}
+
+// view returns the content of a file, mapped when files can map it, and the CRC-32 of all of it
+// but its last tail bytes; release frees it.
+func view(files Files, name string, tail int) (data []byte, sum uint32, release func(), err error) {
+	if m, ok := files.(mapper); ok {
+		return m.mapFile(name, tail)
 	}
-	return filepath.Join(baseDir, name)
+	data, err = files.ReadFile(name)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), func() {}, nil
+}
+
+// readIndex reads the index data of the policy name, whose body (all but its last four bytes) has
+// the CRC-32 sum. open views a file of the policy by name and returns it with its size and CRC-32
+// (the policy's own text only by its size and CRC-32).
+func readIndex(data []byte, sum uint32, name string, open func(name string) (data []byte, size int, sum uint32, err error)) (*Policy, error) {
+	if !bytes.HasPrefix(data, []byte(indexMagicPrefix)) {
+		return nil, fmt.Errorf("%w: it does not start as an index does", ErrIndexDamaged)
+	}
+	if !bytes.HasPrefix(data, []byte(indexMagic)) {
+		version, _, whole := bytes.Cut(data[len(indexMagicPrefix):min(len(data), len(indexMagicPrefix)+16)], []byte("\n"))
+		if !whole || string(version) == strconv.Itoa(indexFormat) {
+			return nil, fmt.Errorf("%w: its first line is cut short", ErrIndexDamaged)
+		}
+		return nil, fmt.Errorf("%w: format %q; this build reads format %d (prepare it again)", ErrIndexFormat, version, indexFormat)
+	}
+	if len(data) < len(indexMagic)+4 || binary.LittleEndian.Uint32(data[len(data)-4:]) != sum {
+		return nil, fmt.Errorf("%w: its checksum does not match", ErrIndexDamaged)
+	}
+	r := indexReader{b: data[len(indexMagic) : len(data)-4]}
+	views := map[string][]byte{}
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		file, size, want := string(r.str()), r.uint32(), r.uint32()
+		if r.err != nil {
+			break
+		}
+		what, display := "list file "+file, file
+		if file == "" {
+			what, display = "policy file "+name, name
+		}
+		data, gotSize, got, err := open(display)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s cannot be read", ErrIndexStale, what)
+		}
+		if uint64(gotSize) != uint64(size) {
+			return nil, fmt.Errorf("%w: %s has changed size (%d bytes, indexed at %d)", ErrIndexStale, what, gotSize, size)
+		}
+		if got != want {
+			return nil, fmt.Errorf("%w: %s has changed (its checksum differs)", ErrIndexStale, what)
+		}
+		if file != "" {
+			views[file] = data
+		}
+	}
+	revision := string(r.str())
+	p := r.policy(views)
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errIndexDamaged
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrIndexDamaged, r.err)
+	}
+	p.info = Info{Revision: revision, Indexed: true, Counts: p.count()}
+	return p, nil
+}
+
+// errIndexDamaged is what indexReader records when the index does not hold what it should.
+var errIndexDamaged = errors.New("its content does not add up")
+
+func (r *indexReader) policy(views map[string][]byte) *Policy {
+	p := &Policy{maxSubscribers: 0}
+	for _, op := range r.strings() {
+		if p.trusted == nil {
+			p.trusted = map[string]struct{}{}
+		}
+		p.trusted[op] = struct{}{}
+	}
+	p.maxSubscribers = int(r.uint32())
+	p.files = r.strings()
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		p.lists = append(p.lists, r.list(views))
+	}
+	p.global = r.rules(p.lists)
+	n := r.count()
+	p.channels = make(map[string]*channel, n)
+	for ; n > 0 && r.err == nil; n-- {
+		id := string(r.str())
+		c := &channel{closed: r.bool(), reason: string(r.str())}
+		c.rules = r.rules(p.lists)
+		p.channels[id] = c
+	}
+	return p
+}
+
+func (r *indexReader) list(views map[string][]byte) *list {
+	l := &list{channel: string(r.str()), key: string(r.str()), file: string(r.str())}
+	if l.file != "" {
+		data, ok := views[l.file]
+		if !ok {
+			r.err = errIndexDamaged
+			return l
+		}
+		l.exact.file = nilIfEmpty(data)
+	}
+	t := &l.exact
+	t.inline = r.str()
+	n, m, slots := r.uint32(), r.uint32(), r.uint32()
+	if r.err != nil || m > n || slots&(slots-1) != 0 || (n > 0 && uint64(slots) < 2*uint64(n)) || (n == 0 && slots != 0) ||
+		uint64(n)*spanSize+uint64(slots)*4+uint64(m)*metaSize > uint64(len(r.b)) {
+		r.err = errIndexDamaged
+		return l
+	}
+	t.n, t.m = int(n), int(m)
+	t.spans, t.slots, t.meta = r.bytes(spanSize*int(n)), r.bytes(4*int(slots)), r.bytes(metaSize*int(m))
+	if slots > 0 {
+		t.mask = slots - 1
+	}
+	t.reasons = r.str()
+	l.lines = r.str()
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		p := pattern{text: string(r.str())}
+		p.until = int64(r.uint64())
+		p.reason, p.line, p.inline = string(r.str()), int(r.uint32()), r.bool()
+		if !isPattern(p.text) {
+			r.err = errIndexDamaged
+		}
+		l.patterns = append(l.patterns, p)
+	}
+	l.globs = newGlobSet(l.patterns)
+	return l
+}
+
+func (r *indexReader) rules(lists []*list) rules {
+	number := func() *list {
+		i := r.uint32()
+		if i == 0 {
+			return nil
+		}
+		if int(i) > len(lists) {
+			r.err = errIndexDamaged
+			return nil
+		}
+		return lists[i-1]
+	}
+	var out rules
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		d := number()
+		if d == nil {
+			r.err = errIndexDamaged
+		}
+		out.deny = append(out.deny, d)
+	}
+	out.allow = number()
+	out.def = &defaultRule{channel: string(r.str()), allow: r.bool()}
+	out.shadow = r.bool()
+	return out
 }
 
 func putUint32(b *bytes.Buffer, v uint32) {
@@ -287,79 +364,9 @@ func putString(b *bytes.Buffer, s string) {
 	b.WriteString(s)
 }
 
-// indexReader reads an index front to back; after the first error every read returns zeros.
-type indexReader struct {
-	b   []byte
-	err error
-}
-
-func (r *indexReader) bytes(n int) []byte {
-	if r.err != nil || n < 0 || n > len(r.b) {
-		r.err = errStaleIndex
-		return nil
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *indexReader) uint32() uint32 {
-	b := r.bytes(4)
-	if b == nil {
-		return 0
-	}
-	return binary.LittleEndian.Uint32(b)
-}
-
-func (r *indexReader) str() []byte { return r.bytes(int(r.uint32())) }
-
-func (img image) write(out *bytes.Buffer) {
-	putStrings(out, img.Trusted)
-	putUint32(out, uint32(img.Max))
-	putStrings(out, img.Files)
-	putUint32(out, uint32(len(img.Sets)))
-	for _, s := range img.Sets {
-		putStrings(out, s.Patterns)
-	}
-	img.Global.write(out)
-	putUint32(out, uint32(len(img.Channels)))
-	for _, c := range img.Channels {
-		putString(out, c.ID)
-		putBool(out, c.Closed)
-		putString(out, c.Reason)
-		c.Rules.write(out)
-	}
-}
-
-func (r rulesImage) write(out *bytes.Buffer) {
-	putUint32(out, uint32(len(r.Deny)))
-	for _, d := range r.Deny {
-		putUint32(out, uint32(d))
-	}
-	putUint32(out, uint32(r.Allow+1))
-	putBool(out, r.DefaultAllow)
-}
-
-func (r *indexReader) image() image {
-	img := image{Trusted: r.strings(), Max: int(r.uint32()), Files: r.strings()}
-	for n := r.count(); n > 0; n-- {
-		img.Sets = append(img.Sets, setImage{Patterns: r.strings()})
-	}
-	img.Global = r.rules()
-	for n := r.count(); n > 0; n-- {
-		img.Channels = append(img.Channels, channelImage{ID: string(r.str()), Closed: r.uint32() != 0, Reason: string(r.str()), Rules: r.rules()})
-	}
-	return img
-}
-
-func (r *indexReader) rules() rulesImage {
-	var out rulesImage
-	for n := r.count(); n > 0; n-- {
-		out.Deny = append(out.Deny, int(r.uint32()))
-	}
-	out.Allow = int(r.uint32()) - 1
-	out.DefaultAllow = r.uint32() != 0
-	return out
+func putBytes(b *bytes.Buffer, s []byte) {
+	putUint32(b, uint32(len(s)))
+	b.Write(s)
 }
 
 func putStrings(out *bytes.Buffer, list []string) {
@@ -377,6 +384,56 @@ func putBool(out *bytes.Buffer, b bool) {
 	putUint32(out, v)
 }
 
+// indexReader reads an index front to back; after the first error every read returns zeros.
+type indexReader struct {
+	b   []byte
+	err error
+}
+
+// bytes returns the next n bytes as they lie in the index (nil when n is 0, as a parsed policy
+// has it).
+func (r *indexReader) bytes(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.b) {
+		r.err = errIndexDamaged
+		return nil
+	}
+	out := r.b[:n:n]
+	r.b = r.b[n:]
+	if n == 0 {
+		return nil
+	}
+	return out
+}
+
+func (r *indexReader) uint32() uint32 {
+	b := r.bytes(4)
+	if b == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (r *indexReader) uint64() uint64 {
+	b := r.bytes(8)
+	if b == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+func (r *indexReader) bool() bool {
+	switch r.uint32() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	r.err = errIndexDamaged
+	return false
+}
+
+func (r *indexReader) str() []byte { return r.bytes(int(r.uint32())) }
+
 func (r *indexReader) strings() []string {
 	var list []string
 	for n := r.count(); n > 0; n-- {
@@ -390,7 +447,7 @@ func (r *indexReader) strings() []string {
 func (r *indexReader) count() int {
 	n := r.uint32()
 	if uint64(n)*4 > uint64(len(r.b)) {
-		r.err = errStaleIndex
+		r.err = errIndexDamaged
 		return 0
 	}
 	return int(n)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +16,9 @@ import (
 // prepared index, each by the name the policy (or the loader) gives it. A folder on disk is Dir; a
 // bundle holds them in memory.
 type Files interface {
-	// ReadFile returns the content of the file called name. The caller does not modify it.
+	// ReadFile returns the content of the file called name. The loader does not modify it, and
+	// a loaded policy keeps using its list files' content (its tables point into it), so it must
+	// not change afterwards.
 	ReadFile(name string) ([]byte, error)
 }
 
@@ -29,28 +32,35 @@ func (d Dir) ReadFile(name string) ([]byte, error) {
 
 // Load reads the policy file at path. List files it names are found relative to its folder. When
 // the policy's prepared index (see Prepare) is beside it and matches it, the policy is read from
-// the index instead of being parsed.
+// the index instead of being parsed; Info says which, and why an index was not used.
 func Load(path string) (*Policy, error) {
 	return load(Dir(filepath.Dir(path)), filepath.Base(path), path)
 }
 
 // LoadFrom reads the policy called name from files, with the list files it names. When the
 // policy's prepared index (name + IndexSuffix) is among the files and matches the policy and its
-// list files, the policy is read from the index instead of being parsed.
+// list files, the policy is read from the index instead of being parsed; Info says which, and why
+// an index was not used.
 func LoadFrom(files Files, name string) (*Policy, error) {
 	return load(files, name, name)
 }
 
 // load is LoadFrom naming the policy display in errors.
 func load(files Files, name, display string) (*Policy, error) {
-	if p := loadIndex(files, name); p != nil {
+	p, ignored := loadIndex(files, name)
+	if p != nil {
 		return p, nil
 	}
 	text, err := files.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	return ParseFrom(text, display, files)
+	p, err = ParseFrom(text, display, files)
+	if err != nil {
+		return nil, err
+	}
+	p.info.IndexIgnored = ignored
+	return p, nil
 }
 
 // Parse reads policy text (YAML or JSON). name stands for the text in errors; list files it names
@@ -62,7 +72,7 @@ func Parse(text []byte, name, baseDir string) (*Policy, error) {
 // ParseFrom reads policy text (YAML or JSON), with the list files it names from files. name stands
 // for the text in errors.
 func ParseFrom(text []byte, name string, files Files) (*Policy, error) {
-	p, err := parse(text, files)
+	p, err := parse(text, files, nil)
 	if err != nil {
 		return nil, fmt.Errorf("policy %s: %w", name, err)
 	}
@@ -72,32 +82,41 @@ func ParseFrom(text []byte, name string, files Files) (*Policy, error) {
 // The keys a policy and a channel may have. Anything else is an error: a typo must not silently
 // switch a rule off.
 var (
-	policyKeys  = []string{"default", "trusted_operators", "deny", "deny_file", "allow", "allow_file", "max_subscribers", "channels"}
-	channelKeys = []string{"default", "deny", "deny_file", "allow", "allow_file", "closed", "reason"}
+	policyKeys  = []string{"default", "mode", "trusted_operators", "deny", "deny_file", "allow", "allow_file", "max_subscribers", "channels"}
+	channelKeys = []string{"default", "mode", "deny", "deny_file", "allow", "allow_file", "closed", "reason"}
+	entryKeys   = []string{"id", "until", "reason"}
 )
 
 type policyIn struct {
-	Default          defaultIn  `yaml:"default"`
-	TrustedOperators idList     `yaml:"trusted_operators"`
-	Deny             idList     `yaml:"deny"`
-	DenyFile         string     `yaml:"deny_file"`
-	Allow            idList     `yaml:"allow"`
-	AllowFile        string     `yaml:"allow_file"`
-	MaxSubscribers   count      `yaml:"max_subscribers"`
-	Channels         channelsIn `yaml:"channels"`
+	Default          defaultIn   `yaml:"default"`
+	Mode             modeIn      `yaml:"mode"`
+	TrustedOperators trustedList `yaml:"trusted_operators"`
+	Deny             entryList   `yaml:"deny"`
+	DenyFile         string      `yaml:"deny_file"`
+	Allow            entryList   `yaml:"allow"`
+	AllowFile        string      `yaml:"allow_file"`
+	MaxSubscribers   count       `yaml:"max_subscribers"`
+	Channels         channelsIn  `yaml:"channels"`
 }
 
 type channelIn struct {
 	Default   defaultIn `yaml:"default"`
-	Deny      idList    `yaml:"deny"`
+	Mode      modeIn    `yaml:"mode"`
+	Deny      entryList `yaml:"deny"`
 	DenyFile  string    `yaml:"deny_file"`
-	Allow     idList    `yaml:"allow"`
+	Allow     entryList `yaml:"allow"`
 	AllowFile string    `yaml:"allow_file"`
 	Closed    bool      `yaml:"closed"`
 	Reason    string    `yaml:"reason"`
 }
 
-func parse(text []byte, files Files) (*Policy, error) {
+// parse reads a policy; when notes is not nil, it also records there what Check needs.
+func parse(text []byte, files Files, notes *notes) (*Policy, error) {
+	return parseWith(text, &sources{files: files, data: map[string][]byte{}}, notes)
+}
+
+// parseWith is parse reading the list files through src.
+func parseWith(text []byte, src *sources, notes *notes) (*Policy, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
 		return nil, yamlError(err)
@@ -106,57 +125,78 @@ func parse(text []byte, files Files) (*Policy, error) {
 		return nil, errors.New("is empty (write `default: allow` for a policy that allows everyone)")
 	}
 	root := doc.Content[0]
-	if err := checkKeys(root, "the policy", policyKeys); err != nil {
+	if err := checkKeys(root, "", policyKeys, notes); err != nil {
 		return nil, err
 	}
 	var in policyIn
 	if err := root.Decode(&in); err != nil {
 		return nil, yamlError(err)
 	}
-	return in.build(files)
+	p, err := in.build(src, notes)
+	if err != nil {
+		return nil, err
+	}
+	p.files = src.names
+	p.info = Info{Revision: revision(text, src.names, src.data), Counts: p.count()}
+	return p, nil
 }
 
-func (in *policyIn) build(files Files) (*Policy, error) {
+// sources reads the list files a policy names, each once, and keeps them in the order named.
+type sources struct {
+	files Files
+	names []string
+	data  map[string][]byte
+}
+
+func (s *sources) read(name string) ([]byte, error) {
+	if data, ok := s.data[name]; ok {
+		return data, nil
+	}
+	data, err := s.files.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	s.names = append(s.names, name)
+	s.data[name] = data
+	return data, nil
+}
+
+func (in *policyIn) build(src *sources, notes *notes) (*Policy, error) {
+	p := &Policy{maxSubscribers: int(in.MaxSubscribers), channels: make(map[string]*channel, len(in.Channels))}
 	for _, op := range in.TrustedOperators {
-		if isPattern(op) {
-			return nil, fmt.Errorf("trusted_operators: %q: trusted operators are exact IDs, not patterns", op)
+		if isPattern(op.id) {
+			return nil, fmt.Errorf("line %d: trusted_operators: %q: trusted operators are exact IDs, not patterns", op.line, op.id)
 		}
+		if p.trusted == nil {
+			p.trusted = make(map[string]struct{}, len(in.TrustedOperators))
+		}
+		p.trusted[op.id] = struct{}{}
+		notes.trustedOperator(op)
 	}
-	var names []string
-	deny, err := loadList(in.Deny, "deny_file", in.DenyFile, files, &names)
+	deny, err := buildList("", "deny", in.Deny, in.DenyFile, src, notes)
 	if err != nil {
 		return nil, err
 	}
-	allow, err := loadList(in.Allow, "allow_file", in.AllowFile, files, &names)
+	allow, err := buildList("", "allow", in.Allow, in.AllowFile, src, notes)
 	if err != nil {
 		return nil, err
 	}
-	p := &Policy{
-		files:          names,
-		maxSubscribers: int(in.MaxSubscribers),
-		global:         rules{allow: allow, defaultAllow: in.Default.allowOr(true)},
-		channels:       make(map[string]*channel, len(in.Channels)),
-	}
-	if len(in.TrustedOperators) > 0 {
-		p.trusted = make(map[string]struct{}, len(in.TrustedOperators))
-		for _, op := range in.TrustedOperators {
-			p.trusted[op] = struct{}{}
-		}
-	}
+	p.global = rules{allow: allow, def: &defaultRule{allow: in.Default.allowOr(true)}, shadow: in.Mode.shadowOr(false)}
 	if deny != nil {
-		p.global.deny = []*IDSet{deny}
+		p.global.deny = []*list{deny}
 	}
+	p.addLists(deny, allow)
 	for _, named := range in.Channels {
 		c := named.channel
-		key := fmt.Sprintf("channels %q: ", named.id)
-		chDeny, err := loadList(c.Deny, key+"deny_file", c.DenyFile, files, &p.files)
+		chDeny, err := buildList(named.id, "deny", c.Deny, c.DenyFile, src, notes)
 		if err != nil {
 			return nil, err
 		}
-		chAllow, err := loadList(c.Allow, key+"allow_file", c.AllowFile, files, &p.files)
+		chAllow, err := buildList(named.id, "allow", c.Allow, c.AllowFile, src, notes)
 		if err != nil {
 			return nil, err
 		}
+		p.addLists(chDeny, chAllow)
 		ch := &channel{closed: c.Closed, reason: c.Reason}
 		if ch.closed && ch.reason == "" {
 			ch.reason = fmt.Sprintf("Official Channel %s is not accepting subscribers", named.id)
@@ -169,32 +209,97 @@ func (in *policyIn) build(files Files) (*Policy, error) {
 		if chAllow != nil {
 			ch.allow = chAllow
 		}
-		ch.defaultAllow = c.Default.allowOr(p.global.defaultAllow)
+		ch.def = p.global.def
+		if c.Default.set {
+			ch.def = &defaultRule{channel: named.id, allow: c.Default.allow}
+		}
+		ch.shadow = c.Mode.shadowOr(p.global.shadow)
 		p.channels[named.id] = ch
 	}
 	return p, nil
 }
 
-// loadList joins a list's inline entries and its file's; it returns nil for an empty list.
-// The file's name, as the policy gives it, is added to names.
-func loadList(inline []string, fileKey, file string, files Files, names *[]string) (*IDSet, error) {
-	entries := []string(inline)
-	if file != "" {
-		*names = append(*names, file)
-		data, err := files.ReadFile(file)
-		if err != nil {
-			return nil, listFileError(fileKey, file, err)
+func (p *Policy) addLists(lists ...*list) {
+	for _, l := range lists {
+		if l != nil {
+			p.lists = append(p.lists, l)
 		}
-		entries = append(entries, parseList(string(data))...)
 	}
-	if len(entries) == 0 {
+}
+
+// buildList makes the list of a key (deny or allow, at the top level or on channel) from its
+// inline entries and its file's; it returns nil for an empty list.
+func buildList(channel, key string, inline entryList, file string, src *sources, notes *notes) (*list, error) {
+	l := &list{channel: channel, key: key, file: file}
+	var data []byte
+	if file != "" {
+		var err error
+		if data, err = src.read(file); err != nil {
+			return nil, listFileError(l.fileKey(), file, err)
+		}
+		if uint64(len(data)) >= 1<<31 {
+			return nil, listFileError(l.fileKey(), file, errors.New("is 2 GiB or more: split it into smaller list files"))
+		}
+	}
+	max := len(inline)
+	if len(data) > 0 {
+		max += bytes.Count(data, []byte{'\n'}) + 1
+	}
+	b := newTableBuilder(data, max)
+	ln := notes.list(l)
+	if ln != nil {
+		b.dup = ln.exactRepeated
+	}
+	patterns := map[string]int{} // a pattern's place in l.patterns
+	addPattern := func(p pattern) {
+		i, ok := patterns[p.text]
+		if !ok {
+			patterns[p.text] = len(l.patterns)
+			l.patterns = append(l.patterns, p)
+			return
+		}
+		ln.patternRepeated(l.patterns[i], p)
+		if p.until > l.patterns[i].until {
+			l.patterns[i] = p
+		}
+	}
+	for _, e := range inline {
+		if isPattern(e.id) {
+			addPattern(pattern{text: e.id, until: e.ann.until, reason: e.ann.reason, line: e.line, inline: true})
+			continue
+		}
+		ln.inlineEntry(uint32(len(b.inline)), e.line)
+		b.addInline(e.id, e.ann)
+	}
+	if file != "" {
+		lines, err := readList(data, func(e listEntry) {
+			if text := data[e.start:e.end]; bytes.IndexByte(text, '*') >= 0 || bytes.IndexByte(text, '?') >= 0 {
+				addPattern(pattern{text: string(text), until: e.ann.until, reason: e.ann.reason, line: e.line})
+			} else {
+				b.addFile(e.start, e.end, e.ann)
+			}
+		})
+		if err != nil {
+			return nil, listFileError(l.fileKey(), file, err)
+		}
+		l.lines = lines
+	}
+	l.exact = b.table()
+	l.globs = newGlobSet(l.patterns)
+	if l.exact.n == 0 && len(l.patterns) == 0 {
+		notes.forget(l)
 		return nil, nil
 	}
-	return newIDSet(entries), nil
+	return l, nil
 }
 
 // checkKeys rejects a mapping's unknown and repeated keys, and checks each channel's keys too.
-func checkKeys(node *yaml.Node, what string, known []string) error {
+// channel is the channel whose keys these are, "" for the policy's. Where each key is goes to notes.
+func checkKeys(node *yaml.Node, channel string, known []string, notes *notes) error {
+	what := "the policy"
+	if channel != "" {
+		what = fmt.Sprintf("channel %q", channel)
+	}
 	if node.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: %s must be a mapping of keys (%s)", node.Line, what, strings.Join(known, ", "))
 	}
@@ -208,8 +313,9 @@ func checkKeys(node *yaml.Node, what string, known []string) error {
 		if !slices.Contains(known, key.Value) {
 			return fmt.Errorf("line %d: unknown key %q in %s (known keys: %s)", key.Line, key.Value, what, strings.Join(known, ", "))
 		}
-		if key.Value == "channels" && what == "the policy" {
-			if err := checkChannels(value); err != nil {
+		notes.key(keyPath(channel, key.Value), key.Line)
+		if key.Value == "channels" && channel == "" {
+			if err := checkChannels(value, notes); err != nil {
 				return err
 			}
 		}
@@ -217,7 +323,7 @@ func checkKeys(node *yaml.Node, what string, known []string) error {
 	return nil
 }
 
-func checkChannels(node *yaml.Node) error {
+func checkChannels(node *yaml.Node, notes *notes) error {
 	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
 		return nil
 	}
@@ -229,7 +335,7 @@ func checkChannels(node *yaml.Node) error {
 		if !strings.HasPrefix(key.Value, ChannelPrefix) {
 			return fmt.Errorf("line %d: channel %q: Official Channel IDs start with %q", key.Line, key.Value, ChannelPrefix)
 		}
-		if err := checkKeys(value, fmt.Sprintf("channel %q", key.Value), channelKeys); err != nil {
+		if err := checkKeys(value, key.Value, channelKeys, notes); err != nil {
 			return err
 		}
 	}
@@ -270,10 +376,43 @@ func (d defaultIn) allowOr(fallback bool) bool {
 	return fallback
 }
 
-// idList is a list of IDs or patterns, each a non-empty string.
-type idList []string
+// modeIn is a `mode:` value: enforce or shadow.
+type modeIn struct {
+	set    bool
+	shadow bool
+}
 
-func (l *idList) UnmarshalYAML(node *yaml.Node) error {
+func (m *modeIn) UnmarshalYAML(node *yaml.Node) error {
+	switch {
+	case node.Kind == yaml.ScalarNode && node.Value == "enforce":
+		*m = modeIn{set: true, shadow: false}
+	case node.Kind == yaml.ScalarNode && node.Value == "shadow":
+		*m = modeIn{set: true, shadow: true}
+	default:
+		return fmt.Errorf("line %d: mode must be enforce or shadow, not %q", node.Line, node.Value)
+	}
+	return nil
+}
+
+func (m modeIn) shadowOr(fallback bool) bool {
+	if m.set {
+		return m.shadow
+	}
+	return fallback
+}
+
+// entryIn is a deny or allow entry as the policy writes it: an ID or pattern, alone or in a mapping
+// with until and reason.
+type entryIn struct {
+	id   string
+	ann  annotation
+	line int
+}
+
+// entryList is a list of entries.
+type entryList []entryIn
+
+func (l *entryList) UnmarshalYAML(node *yaml.Node) error {
 	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
 		return nil
 	}
@@ -281,10 +420,86 @@ func (l *idList) UnmarshalYAML(node *yaml.Node) error {
 		return fmt.Errorf("line %d: expected a list of IDs, like [\"user1\", \"banned_*\"]", node.Line)
 	}
 	for _, item := range node.Content {
-		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" || item.Value == "" {
-			return fmt.Errorf("line %d: each list entry must be a non-empty ID or pattern", item.Line)
+		if item.Kind == yaml.AliasNode && item.Alias != nil {
+			item = item.Alias
 		}
-		*l = append(*l, item.Value)
+		var e entryIn
+		var err error
+		switch {
+		case item.Kind == yaml.MappingNode:
+			e, err = readEntry(item)
+		case item.Kind != yaml.ScalarNode || item.Tag == "!!null" || item.Value == "":
+			err = fmt.Errorf("line %d: each list entry must be a non-empty ID or pattern, or a mapping like {id: \"spammer42\", until: \"2026-12-01T00:00:00Z\", reason: \"spam wave\"}", item.Line)
+		default:
+			e = entryIn{id: item.Value, ann: noAnnotation, line: item.Line}
+		}
+		if err != nil {
+			return err
+		}
+		*l = append(*l, e)
+	}
+	return nil
+}
+
+// readEntry reads an entry written as a mapping: {id: ..., until: ..., reason: ...}.
+func readEntry(node *yaml.Node) (entryIn, error) {
+	e := entryIn{ann: noAnnotation, line: node.Line}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		key, value := node.Content[i], node.Content[i+1]
+		if seen[key.Value] {
+			return e, fmt.Errorf("line %d: key %q is given twice in a list entry", key.Line, key.Value)
+		}
+		seen[key.Value] = true
+		if !slices.Contains(entryKeys, key.Value) {
+			return e, fmt.Errorf("line %d: unknown key %q in a list entry (known keys: %s)", key.Line, key.Value, strings.Join(entryKeys, ", "))
+		}
+		if value.Kind != yaml.ScalarNode || value.Tag == "!!null" {
+			return e, fmt.Errorf("line %d: %s must be a string", value.Line, key.Value)
+		}
+		switch key.Value {
+		case "id":
+			e.id = value.Value
+		case "until":
+			until, err := parseUntil(value.Value)
+			if err != nil {
+				return e, fmt.Errorf("line %d: %w", value.Line, err)
+			}
+			e.ann.until = until
+		case "reason":
+			e.ann.reason = value.Value
+		}
+	}
+	if e.id == "" {
+		return e, fmt.Errorf("line %d: a list entry written as a mapping needs a non-empty id", node.Line)
+	}
+	return e, nil
+}
+
+// trustedOperator is an entry of trusted_operators.
+type trustedOperator struct {
+	id   string
+	line int
+}
+
+// trustedList is trusted_operators: IDs only, no expiry or reason.
+type trustedList []trustedOperator
+
+func (l *trustedList) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+		return nil
+	}
+	if node.Kind != yaml.SequenceNode {
+		return fmt.Errorf("line %d: expected a list of IDs, like [\"administrator\"]", node.Line)
+	}
+	for _, item := range node.Content {
+		if item.Kind == yaml.AliasNode && item.Alias != nil {
+			item = item.Alias
+		}
+		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" || item.Value == "" {
+			return fmt.Errorf("line %d: each trusted operator must be a non-empty ID", item.Line)
+		}
+		*l = append(*l, trustedOperator{id: item.Value, line: item.Line})
 	}
 	return nil
 }
@@ -321,4 +536,11 @@ func (cs *channelsIn) UnmarshalYAML(node *yaml.Node) error {
 		*cs = append(*cs, namedChannel{id: node.Content[i].Value, channel: c})
 	}
 	return nil
+}
+
+func resolve(baseDir, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(baseDir, name)
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,7 +17,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "Empty", text: "", want: "policy p.yaml: is empty (write `default: allow` for a policy that allows everyone)"},
 		{name: "OnlyComments", text: "# nothing\n", want: "policy p.yaml: is empty"},
 		{name: "NotMapping", text: "- deny\n", want: "policy p.yaml: line 1: the policy must be a mapping of keys"},
-		{name: "UnknownKey", text: "default: allow\ndenny: [x]\n", want: `policy p.yaml: line 2: unknown key "denny" in the policy (known keys: default, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)`},
+		{name: "UnknownKey", text: "default: allow\ndenny: [x]\n", want: `policy p.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)`},
 		{name: "UnknownChannelKey", text: "channels:\n  \"@TOA#_a\":\n    closd: true\n", want: `policy p.yaml: line 3: unknown key "closd" in channel "@TOA#_a"`},
 		{name: "RepeatedKey", text: "deny: [a]\ndeny: [b]\n", want: `policy p.yaml: line 2: key "deny" is given twice (first at line 1)`},
 		{name: "BadDefault", text: "default: deny\n", want: `policy p.yaml: line 1: default must be allow or refuse, not "deny"`},
@@ -30,10 +31,23 @@ func TestParseErrors(t *testing.T) {
 		{name: "DenyEmptyEntry", text: "deny:\n  - \"\"\n", want: "policy p.yaml: line 2: each list entry must be a non-empty ID or pattern"},
 		{name: "DenyNestedEntry", text: "deny:\n  - [a]\n", want: "policy p.yaml: line 2: each list entry must be a non-empty ID or pattern"},
 		{name: "ClosedNotBool", text: "channels:\n  \"@TOA#_a\":\n    closed: sometimes\n", want: "policy p.yaml: line 3: cannot unmarshal !!str `sometimes` into bool"},
-		{name: "TrustedPattern", text: "trusted_operators: [\"admin_*\"]\n", want: `policy p.yaml: trusted_operators: "admin_*": trusted operators are exact IDs, not patterns`},
+		{name: "TrustedPattern", text: "trusted_operators: [\"admin_*\"]\n", want: `policy p.yaml: line 1: trusted_operators: "admin_*": trusted operators are exact IDs, not patterns`},
 		{name: "MissingDenyFile", text: "deny_file: nope.txt\n", want: "policy p.yaml: deny_file nope.txt: open testdata/nope.txt: no such file or directory"},
-		{name: "MissingChannelAllowFile", text: "channels:\n  \"@TOA#_a\":\n    allow_file: nope.txt\n", want: `policy p.yaml: channels "@TOA#_a": allow_file nope.txt: open testdata/nope.txt: no such file or directory`},
+		{name: "MissingChannelAllowFile", text: "channels:\n  \"@TOA#_a\":\n    allow_file: nope.txt\n", want: `policy p.yaml: channels."@TOA#_a".allow_file nope.txt: open testdata/nope.txt: no such file or directory`},
 		{name: "BadYAML", text: "deny: [a\n", want: "policy p.yaml: line 1: did not find expected ',' or ']'"},
+		{name: "EntryBadUntil", text: "deny:\n  - {id: a, until: \"next week\"}\n", want: `policy p.yaml: line 2: until "next week" is not an RFC 3339 time like 2026-12-01T00:00:00Z`},
+		{name: "EntryUntilDateOnly", text: "deny:\n  - id: a\n    until: 2026-12-01\n", want: `policy p.yaml: line 3: until "2026-12-01" is not an RFC 3339 time like 2026-12-01T00:00:00Z`},
+		{name: "EntryUntilFraction", text: "allow:\n  - {id: a, until: 2026-12-01T00:00:00.25Z}\n", want: `policy p.yaml: line 2: until "2026-12-01T00:00:00.25Z": give the time to the second, like 2026-12-01T00:00:00Z`},
+		{name: "EntryUnknownKey", text: "deny:\n  - a\n  - id: b\n    expires: \"2026-12-01T00:00:00Z\"\n", want: `policy p.yaml: line 4: unknown key "expires" in a list entry (known keys: id, until, reason)`},
+		{name: "EntryKeyTwice", text: "deny:\n  - {id: b, reason: x, reason: y}\n", want: `policy p.yaml: line 2: key "reason" is given twice in a list entry`},
+		{name: "EntryWithoutID", text: "deny:\n  - a\n  - {reason: x}\n", want: "policy p.yaml: line 3: a list entry written as a mapping needs a non-empty id"},
+		{name: "EntryEmptyID", text: "channels:\n  \"@TOA#_a\":\n    allow:\n      - {id: \"\", reason: x}\n", want: "policy p.yaml: line 4: a list entry written as a mapping needs a non-empty id"},
+		{name: "EntryIDNotString", text: "deny:\n  - {id: [a]}\n", want: "policy p.yaml: line 2: id must be a string"},
+		{name: "EntryReasonNull", text: "deny:\n  - {id: a, reason: ~}\n", want: "policy p.yaml: line 2: reason must be a string"},
+		{name: "TrustedWithUntil", text: "trusted_operators:\n  - {id: a, until: \"2026-12-01T00:00:00Z\"}\n", want: "policy p.yaml: line 2: each trusted operator must be a non-empty ID"},
+		{name: "BadMode", text: "mode: audit\n", want: `policy p.yaml: line 1: mode must be enforce or shadow, not "audit"`},
+		{name: "BadChannelMode", text: "channels:\n  \"@TOA#_a\":\n    mode: Shadow\n", want: `policy p.yaml: line 3: mode must be enforce or shadow, not "Shadow"`},
+		{name: "BadAnnotation", text: "deny_file: lists/bad-annotation.txt\n", want: `policy p.yaml: deny_file lists/bad-annotation.txt: line 4: annotation: unknown key "expires" (known keys: until, reason)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +55,9 @@ func TestParseErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, p)
 			assert.Contains(t, err.Error(), tt.want)
+			if strings.HasPrefix(tt.name, "Entry") || strings.HasPrefix(tt.name, "Bad") {
+				assert.Equal(t, tt.want, err.Error(), "the whole message")
+			}
 		})
 	}
 }
@@ -53,5 +70,5 @@ func TestLoadMissingFile(t *testing.T) {
 func TestLoadNullValues(t *testing.T) {
 	p, err := Parse([]byte("default: allow\ndeny:\nchannels:\n"), "p.yaml", ".")
 	require.NoError(t, err)
-	assert.Equal(t, Decision{}, p.Decide("@TOA#_a", "", []string{"x"}))
+	assert.Equal(t, outcome{Verdicts: []string{"x allowed by default: allow"}}, words(p.Decide("@TOA#_a", "", []string{"x"})))
 }

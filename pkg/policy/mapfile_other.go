@@ -2,10 +2,17 @@
 
 package policy
 
-import "os"
+import (
+	"hash/crc32"
+	"os"
+)
 
-// mapFile reads a file into memory (systems without mmap). release does nothing.
-func mapFile(path string) (data []byte, release func(), err error) {
+// mapFile reads a file into memory (systems without mmap) and returns the CRC-32 of all of it but
+// its last tail bytes. release does nothing.
+func mapFile(path string, tail int) (data []byte, sum uint32, release func(), err error) {
 	data, err = os.ReadFile(path)
-	return data, func() {}, err
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), func() {}, nil
 }

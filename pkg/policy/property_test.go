@@ -3,10 +3,12 @@ package policy
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -136,11 +138,29 @@ func TestPolicyProperties(t *testing.T) {
 				require.Contains(t, request, id)
 				require.NotContains(t, d.Refused[k+1:], id)
 			}
+			// Each subscriber has a verdict, refused exactly when its rule refuses; and the refused
+			// IDs are those of the refused verdicts.
+			require.Len(t, d.Subscribers, len(request))
+			var refusedIDs []string
+			for k, v := range d.Subscribers {
+				require.Equal(t, request[k], v.ID)
+				require.Equal(t, v.Rule.Refuses(), v.Refused, "%s", v.Rule)
+				require.NotEmpty(t, v.Rule.String())
+				if v.Refused && !slices.Contains(refusedIDs, v.ID) {
+					refusedIDs = append(refusedIDs, v.ID)
+				}
+			}
+			require.Equal(t, refusedIDs, d.Refused)
 			// Duplicates in the request change nothing.
 			doubled := append(slices.Clone(request), request...)
-			require.Equal(t, d, p.Decide(ch, "someone", doubled))
+			again := p.Decide(ch, "someone", doubled)
+			require.Equal(t, d.Refused, again.Refused)
+			require.Equal(t, d.Subscribers, again.Subscribers[:len(request)])
+			require.Equal(t, d.Subscribers, again.Subscribers[len(request):])
 			// A trusted operator is never refused.
-			require.Equal(t, Decision{Trusted: true}, p.Decide(ch, "admin", request))
+			trusted := p.Decide(ch, "admin", request)
+			require.True(t, trusted.Trusted)
+			require.Empty(t, trusted.Refused)
 		}
 	}
 }
@@ -165,7 +185,7 @@ func TestDecisionIndependentOfRuleOrder(t *testing.T) {
 		require.NoError(t, err)
 		p2, err := Parse([]byte(shuffled), "b", ".")
 		require.NoError(t, err)
-		assert.Equal(t, p1.Decide("@TOA#_c", "op", request), p2.Decide("@TOA#_c", "op", request), "%s\n%s", forward, shuffled)
+		assert.Equal(t, p1.Decide("@TOA#_c", "op", request).Refused, p2.Decide("@TOA#_c", "op", request).Refused, "%s\n%s", forward, shuffled)
 	}
 }
 
@@ -196,26 +216,87 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// FuzzParseList: a list file without annotations means exactly what it meant before they existed
+// (every trimmed line that is neither blank nor a comment is an entry, in order); one with
+// annotations means the same entries or is refused; and each entry's line is right, counted
+// directly or through the line index.
 func FuzzParseList(f *testing.F) {
 	f.Add("a\n  b  \r\n\n# c\n   # d\ne#f\n")
 	f.Add("\xef\xbb\xbfbom\n")
 	f.Add("")
+	f.Add("#@ until=2026-12-01T00:00:00Z reason=\"spam wave\"\nspammer42\n#@ reason=x\n")
+	f.Add("\u00a0x\u0085\n\v#@\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		entries := parseList(text)
-		for _, e := range entries {
-			if e == "" || e != strings.TrimSpace(e) || e[0] == '#' || strings.ContainsAny(e, "\n") {
-				t.Fatalf("bad entry %q from %q", e, text)
+		var entries []string
+		lines, err := readList([]byte(text), func(e listEntry) {
+			entries = append(entries, text[e.start:e.end])
+			if want := 1 + strings.Count(text[:e.start], "\n"); e.line != want {
+				t.Fatalf("entry %q from %q on line %d, want %d", text[e.start:e.end], text, e.line, want)
 			}
-		}
-		var want int
-		for _, line := range strings.Split(text, "\n") {
+		})
+		var want []string
+		annotated := false
+		for line := range strings.Lines(text) {
 			line = strings.TrimSpace(line)
+			annotated = annotated || strings.HasPrefix(line, "#@")
 			if line != "" && line[0] != '#' {
-				want++
+				want = append(want, line)
 			}
 		}
-		if len(entries) != want {
-			t.Fatalf("%d entries from %q, want %d", len(entries), text, want)
+		if err != nil {
+			if !annotated {
+				t.Fatalf("a list without annotations is refused: %v", err)
+			}
+			return
+		}
+		if !slices.Equal(entries, want) {
+			t.Fatalf("entries %q from %q, want %q", entries, text, want)
+		}
+		for offset := range len(text) + 1 {
+			if got, want := lineOf([]byte(text), lines, uint32(offset)), 1+strings.Count(text[:offset], "\n"); got != want {
+				t.Fatalf("offset %d of %q is on line %d, lineOf says %d", offset, text, want, got)
+			}
+		}
+	})
+}
+
+// FuzzIndexDecidesAsParsed: a policy read from its prepared index decides each subscriber as the
+// parsed policy does, by the same rule, at any time.
+func FuzzIndexDecidesAsParsed(f *testing.F) {
+	f.Add("deny_file: l.txt\ndeny: [a, {id: \"b*\", until: \"2026-12-01T00:00:00Z\"}]\n", "#@ reason=x\nc\nd*\n\n# e\n  f  \n", "c")
+	f.Add("allow_file: l.txt\nchannels:\n  \"@TOA#_a\":\n    mode: shadow\n    deny_file: l.txt\n", "#@ until=2026-12-01T00:00:00Z\nx\nx\n", "x")
+	f.Add("deny: [a, a, \"a*\", {id: a, reason: r}]\n", "", "a")
+	f.Fuzz(func(t *testing.T, policyText, list, id string) {
+		files := memFiles{"p.yaml": []byte(policyText), "l.txt": []byte(list)}
+		parsed, err := ParseFrom(files["p.yaml"], "p.yaml", files)
+		if err != nil {
+			return
+		}
+		index, err := PrepareFrom(files, "p.yaml")
+		if err != nil {
+			t.Fatalf("parsed, but not prepared: %v", err)
+		}
+		files["p.yaml"+IndexSuffix] = index
+		indexed, err := LoadFrom(files, "p.yaml")
+		if err != nil || !indexed.Info().Indexed {
+			t.Fatalf("the index is not used: %v, %v", err, indexed.Info().IndexIgnored)
+		}
+		ids := []string{id, "", "a", "x"}
+		for line := range strings.Lines(list) {
+			ids = append(ids, strings.TrimSpace(line))
+		}
+		for _, at := range []time.Time{time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)} {
+			for _, ch := range []string{"@TOA#_a", "@TOA#_b"} {
+				want, got := parsed.DecideAt(at, ch, "op", ids), indexed.DecideAt(at, ch, "op", ids)
+				if !reflect.DeepEqual(want, got) {
+					t.Fatalf("index decides %+v, parsed %+v", got, want)
+				}
+				for i := range want.Subscribers {
+					if w, g := want.Subscribers[i].Rule.String(), got.Subscribers[i].Rule.String(); w != g {
+						t.Fatalf("index says %s, parsed %s", g, w)
+					}
+				}
+			}
 		}
 	})
 }
