@@ -121,7 +121,7 @@ func Read(data []byte) (*Bundle, error) {
 		c.files[i] = file
 		b.files[entry.Name] = file
 	}
-	if got := revision(m.Files); got != m.Revision {
+	if got, ok := revision(m.Files); !ok || got != m.Revision {
 		return nil, fmt.Errorf("%w: %s: revision %s is not the revision of its files (%s)", ErrDamaged, ManifestName, m.Revision, got)
 	}
 	if same, at := c.equal(data); !same {

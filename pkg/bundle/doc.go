@@ -37,9 +37,10 @@
 // "<SHA-256 of the file, hex>  <name>\n", policy.yaml first, then the list files by name (the
 // output of sha256sum, in that order). It names the rules a bundle decides by: the same policy and
 // lists bundled twice, at another time or by another version of subgate (whose index may differ),
-// have the same revision. The index is covered by its own SHA-256 like every file. Revision
-// computes the same for a policy loaded from a folder, so a function names the rules it decides
-// by alike whether it loaded a bundle or a file.
+// have the same revision. The index is covered by its own SHA-256 like every file. It is
+// policy.RevisionOf, so a policy loaded from a folder names the same revision (Info.Revision, its
+// first 12 digits) and a function names the rules it decides by alike whether it loaded a bundle or
+// a file.
 //
 // # Names
 //

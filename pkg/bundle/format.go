@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
-	"slices"
 	"time"
 
 	"github.com/subgate/subgate/pkg/policy"
@@ -69,7 +67,7 @@ func newContent(names []string, files [][]byte, created time.Time) (*content, er
 	for i, name := range names {
 		m.Files = append(m.Files, entryOf(name, files[i]))
 	}
-	m.Revision = revision(m.Files)
+	m.Revision, _ = revision(m.Files) // the SHA-256s were just computed
 	encoded, err := encodeManifest(m)
 	if err != nil {
 		return nil, err
@@ -85,50 +83,30 @@ func encodeManifest(m manifest) ([]byte, error) {
 	return append(encoded, '\n'), nil
 }
 
-// Revision is the revision of the policy called name among files, whose list files are lists (as
-// Policy.Files gives them): for a policy loaded from a folder, the revision its bundle has, so a
-// function names the rules it decides by the same way whichever it loaded.
-func Revision(files policy.Files, name string, lists []string) (string, error) {
-	text, err := files.ReadFile(name)
-	if err != nil {
-		return "", fmt.Errorf("policy file: %w", err)
-	}
-	entries := []fileEntry{entryOf(PolicyName, text)}
-	seen := map[string]bool{}
-	var names []string
-	for _, list := range lists {
-		if clean := path.Clean(list); !seen[clean] {
-			seen[clean] = true
-			names = append(names, clean)
-		}
-	}
-	slices.Sort(names)
-	for _, list := range names {
-		data, err := files.ReadFile(list)
-		if err != nil {
-			return "", fmt.Errorf("list file %s: %w", list, err)
-		}
-		entries = append(entries, entryOf(list, data))
-	}
-	return revision(entries), nil
-}
-
 func entryOf(name string, data []byte) fileEntry {
 	sum := sha256.Sum256(data)
 	return fileEntry{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 }
 
-// revision is the SHA-256, hex, of the sha256sum lines of the policy and the list files: every
-// file but the index, in manifest order.
-func revision(files []fileEntry) string {
-	h := sha256.New()
+// revision is the revision of the policy and list files listed (policy.RevisionOf): every file but
+// the index, by the SHA-256 the manifest gives it; false when a SHA-256 is not 64 hex digits.
+func revision(files []fileEntry) (string, bool) {
+	var policySum [sha256.Size]byte
+	lists := make(map[string][sha256.Size]byte, len(files))
 	for _, f := range files {
-		if f.Name == indexName {
-			continue
+		var sum [sha256.Size]byte
+		if n, err := hex.Decode(sum[:], []byte(f.SHA256)); err != nil || n != sha256.Size || len(f.SHA256) != 2*sha256.Size {
+			return "", false
 		}
-		fmt.Fprintf(h, "%s  %s\n", f.SHA256, f.Name)
+		switch f.Name {
+		case PolicyName:
+			policySum = sum
+		case indexName:
+		default:
+			lists[f.Name] = sum
+		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return policy.RevisionOf(policySum, lists), true
 }
 
 // write writes the bundle: the manifest, then each file, stored, with the creation time and mode

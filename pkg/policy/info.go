@@ -2,17 +2,19 @@ package policy
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"path"
+	"slices"
 )
 
 // Info is what was loaded: the policy's revision, whether it came from its prepared index (and if
 // not, why not), and how many entries it holds. The gate writes it in its start-up log line.
 type Info struct {
-	// Revision names the policy's content: the first 12 hex digits of a SHA-256 over the policy
-	// file and its list files (docs/policy.md says exactly how). The same files give the same
-	// revision wherever they lie; "" for AllowAll.
+	// Revision names the policy's content: the first 12 hex digits of RevisionOf its policy file
+	// and list files. The same files give the same revision wherever they lie (a folder, a bundle,
+	// an index made from them); "" for AllowAll.
 	Revision string
 	// Indexed is true when the policy was read from its prepared index.
 	Indexed bool
@@ -55,23 +57,41 @@ func (p *Policy) count() Counts {
 	return c
 }
 
-// revision is the first 12 hex digits of the SHA-256 of the policy text followed by each list file
-// in the order named, each file written as the length of its name (8 bytes, big-endian), its name
-// as the policy gives it (empty for the policy itself), its length (8 bytes, big-endian) and its
-// bytes. Lengths keep any two different sets of files apart.
-func revision(text []byte, names []string, data map[string][]byte) string {
+// RevisionOf is the revision that names a policy's content, from the SHA-256 of its policy file and
+// of each of its list files (by the name the policy gives it): the SHA-256, hex, of the lines
+// sha256sum prints for them, "<SHA-256, hex>  <name>\n", the policy file first and named
+// policy.yaml whatever its own name, then the list files by name, sorted, each once. In a folder laid
+// out as make package and bundles lay it out, `sha256sum policy.yaml lists/... | sha256sum` prints
+// it. Info.Revision is its first 12 digits.
+func RevisionOf(policySum [sha256.Size]byte, listSums map[string][sha256.Size]byte) string {
+	names := make([]string, 0, len(listSums))
+	sums := make(map[string][sha256.Size]byte, len(listSums))
+	for name, sum := range listSums {
+		clean := path.Clean(name)
+		if _, twice := sums[clean]; !twice {
+			names = append(names, clean)
+		}
+		sums[clean] = sum
+	}
+	slices.Sort(names)
 	h := sha256.New()
-	put := func(name string, content []byte) {
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(name))))
-		h.Write([]byte(name))
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(content))))
-		h.Write(content)
-	}
-	put("", text)
+	fmt.Fprintf(h, "%x  %s\n", policySum, RevisionPolicyName)
 	for _, name := range names {
-		put(name, data[name])
+		fmt.Fprintf(h, "%x  %s\n", sums[name], name)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:revisionLength]
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RevisionPolicyName is the name the policy file has in the lines its revision is the SHA-256 of.
+const RevisionPolicyName = "policy.yaml"
+
+// revision is the first revisionLength digits of the revision of text and its list files.
+func revision(text []byte, names []string, data map[string][]byte) string {
+	lists := make(map[string][sha256.Size]byte, len(names))
+	for _, name := range names {
+		lists[name] = sha256.Sum256(data[name])
+	}
+	return RevisionOf(sha256.Sum256(text), lists)[:revisionLength]
 }
 
 // revisionLength is how many hex digits of the SHA-256 a revision keeps.

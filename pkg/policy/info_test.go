@@ -2,7 +2,6 @@ package policy
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -14,22 +13,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// documentedRevision computes a revision as docs/policy.md defines it.
+// documentedRevision computes a revision as docs/policy.md defines it: in the policy's folder,
+// `sha256sum policy.yaml lists/... | sha256sum`, the policy file named policy.yaml and the lists sorted.
 func documentedRevision(t *testing.T, dir, policy string, lists ...string) string {
 	t.Helper()
-	h := sha256.New()
+	var lines strings.Builder
 	for i, name := range append([]string{policy}, lists...) {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err)
 		if i == 0 {
-			name = ""
+			name = "policy.yaml"
 		}
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(name))))
-		h.Write([]byte(name))
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(data))))
-		h.Write(data)
+		fmt.Fprintf(&lines, "%x  %s\n", sha256.Sum256(data), name)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
+	sum := sha256.Sum256([]byte(lines.String()))
+	return hex.EncodeToString(sum[:])[:12]
 }
 
 func TestInfo(t *testing.T) {
