@@ -20,9 +20,9 @@ import (
 // refuses is refused with the loader's message (the file and the line); a list file name that
 // cannot be stored (see the package documentation) is refused naming it.
 //
-// The policy and its list files are read once, and the index is prepared (policy.Prepare) from a
-// copy of exactly those bytes, so it always matches the files beside it in the bundle, even if a
-// file on disk changes while the bundle is made.
+// The policy and its list files are read once, and the index is prepared (policy.PrepareFrom) from
+// exactly those bytes, so it always matches the files beside it in the bundle, even if a file on
+// disk changes while the bundle is made.
 func Make(policyPath string, created time.Time) ([]byte, error) {
 	text, err := os.ReadFile(policyPath)
 	if err != nil {
@@ -134,26 +134,12 @@ func (r *recorder) ReadFile(name string) ([]byte, error) {
 	return data, err
 }
 
-// prepare returns the prepared index of the policy text with its list files (by stored name): it
-// lays them out in a temporary folder and runs policy.Prepare there, the code `make package` runs.
+// prepare returns the prepared index of the policy text with its list files (by stored name), read
+// from memory by policy.PrepareFrom, the code `make package` runs.
 func prepare(text []byte, lists map[string][]byte) ([]byte, error) {
-	dir, err := os.MkdirTemp("", "subgate-bundle-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
+	in := files{PolicyName: text}
 	for name, data := range lists {
-		file := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(file, data, 0o600); err != nil {
-			return nil, err
-		}
+		in[name] = data
 	}
-	policyFile := filepath.Join(dir, PolicyName)
-	if err := os.WriteFile(policyFile, text, 0o600); err != nil {
-		return nil, err
-	}
-	return policy.Prepare(policyFile)
+	return policy.PrepareFrom(in, PolicyName)
 }
