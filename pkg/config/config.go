@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ const (
 	EnvPolicyFile = "SUBGATE_POLICY_FILE"
 	EnvPolicy     = "SUBGATE_POLICY"
 	EnvLogLevel   = "SUBGATE_LOG_LEVEL"
+	EnvLogIDs     = "SUBGATE_LOG_IDS"
 	EnvAddr       = "SUBGATE_ADDR"
 
 	EnvForwardURL     = "SUBGATE_FORWARD_URL"
@@ -32,7 +34,7 @@ const (
 )
 
 // Variables lists every variable subgate reads, for deployment files to be checked against.
-var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvAddr, EnvForwardURL, EnvForwardTimeout}
+var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvForwardURL, EnvForwardTimeout}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
 const DefaultAddr = "127.0.0.1:8080"
@@ -55,6 +57,9 @@ type Config struct {
 	PolicyFile string
 	Policy     string // inline policy text
 	LogLevel   slog.Level
+	// OmitLogIDs leaves user IDs out of the log lines (SUBGATE_LOG_IDS=false): the rules and counts
+	// stay.
+	OmitLogIDs bool
 	Addr       string
 	// ForwardURL is the app's existing webhook backend, which gets every other command; nil when unset.
 	ForwardURL     *url.URL
@@ -100,6 +105,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.LogLevel = slog.LevelError
 	default:
 		return c, fmt.Errorf("%w: %s must be debug, info, warn or error, not %q", ErrInvalid, EnvLogLevel, level)
+	}
+	if s := get(EnvLogIDs); s != "" {
+		logIDs, err := strconv.ParseBool(s)
+		if err != nil {
+			return c, fmt.Errorf("%w: %s must be true or false, not %q", ErrInvalid, EnvLogIDs, s)
+		}
+		c.OmitLogIDs = !logIDs
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr

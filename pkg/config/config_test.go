@@ -58,6 +58,11 @@ func TestFromEnv(t *testing.T) {
 		{name: "BadSkew", vars: map[string]string{EnvSdkAppID: "1", EnvMaxSkew: "60"}, wantErr: `invalid configuration: SUBGATE_MAX_SKEW must be a positive Go duration such as 60s, not "60"`},
 		{name: "NegativeSkew", vars: map[string]string{EnvSdkAppID: "1", EnvMaxSkew: "-1s"}, wantErr: `SUBGATE_MAX_SKEW must be a positive Go duration`},
 		{name: "BothPolicies", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "deny: [x]", EnvPolicyFile: "p.yaml"}, wantErr: "invalid configuration: SUBGATE_POLICY_FILE and SUBGATE_POLICY are both set: use one"},
+		{name: "LogIDsFalse", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "false"},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, OmitLogIDs: true, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+		{name: "LogIDsTrue", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "true"},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+		{name: "BadLogIDs", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "no"}, wantErr: `invalid configuration: SUBGATE_LOG_IDS must be true or false, not "no"`},
 		{name: "BadLogLevel", vars: map[string]string{EnvSdkAppID: "1", EnvLogLevel: "verbose"}, wantErr: `invalid configuration: SUBGATE_LOG_LEVEL must be debug, info, warn or error, not "verbose"`},
 	}
 	for _, tt := range tests {

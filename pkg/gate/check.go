@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -25,6 +26,9 @@ type outcome struct {
 	channel     string
 	operator    string
 	subscribers int
+
+	revision string           // of the policy that decided
+	decision *policy.Decision // the policy's decision, when it made one
 }
 
 func fault(status int, info string) outcome {
@@ -117,11 +121,15 @@ func (g *Gate) decideBody(body []byte, command string) outcome {
 	if req.CallbackCommand != "" && req.CallbackCommand != command {
 		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(req.CallbackCommand)))
 	}
-	d := g.policy.Decide(req.Channel, req.Operator, req.Subscribers)
-	o.status = http.StatusOK
-	if d.Rejected {
+	d := g.policy.DecideAt(g.now(), req.Channel, req.Operator, req.Subscribers)
+	o.status, o.decision, o.revision = http.StatusOK, &d, g.policy.Info().Revision
+	switch {
+	case d.Shadow:
+		// Shadow mode: the decision is only logged; everyone goes through.
+		o.answer = webhook.Proceed(nil)
+	case d.Rejected:
 		o.answer, o.reason = webhook.Reject(d.Reason), d.Reason
-	} else {
+	default:
 		o.answer = webhook.Proceed(d.Refused)
 	}
 	return o

@@ -52,11 +52,12 @@ type Gate struct {
 	log      *slog.Logger
 	forward  *forwarder // nil when no forward URL is configured
 	broken   error      // set when the configuration could not be loaded
+	now      func() time.Time
 }
 
 // New returns a Gate for a loaded configuration and policy, logging to logger.
 func New(cfg config.Config, p *policy.Policy, logger *slog.Logger) *Gate {
-	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, policy: p, log: logger}
+	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, policy: p, log: logger, now: time.Now}
 	if cfg.Token != "" {
 		g.verifier = &webhook.Verifier{Token: cfg.Token, MaxSkew: cfg.MaxSkew}
 	}
@@ -69,7 +70,7 @@ func New(cfg config.Config, p *policy.Policy, logger *slog.Logger) *Gate {
 // Broken returns a Gate that answers every request with a 500 FAIL naming err, for entrypoints
 // that must keep running (and say why they cannot decide) when their configuration is wrong.
 func Broken(err error, logger *slog.Logger) *Gate {
-	return &Gate{broken: err, log: logger}
+	return &Gate{broken: err, log: logger, now: time.Now}
 }
 
 // FromEnv reads the configuration through getenv, loads the policy, and returns a Gate logging JSON
@@ -102,8 +103,10 @@ func (g *Gate) Config() config.Config { return g.cfg }
 // Logger is the logger the gate writes its lines with.
 func (g *Gate) Logger() *slog.Logger { return g.log }
 
-// WithClock makes the gate read the time from now, for tests of the signature window.
+// WithClock makes the gate read the time from now, for tests of the signature window and of list
+// entries that expire.
 func (g *Gate) WithClock(now func() time.Time) *Gate {
+	g.now = now
 	if g.verifier != nil {
 		v := *g.verifier
 		v.Now = now
@@ -126,6 +129,15 @@ func (g *Gate) Serve(ctx context.Context, r Request) Response {
 // SdkAppid or signature to check; the body is parsed and the policy applied as for a request.
 func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) []byte {
 	return g.settle(ctx, requestID, func() outcome { return g.direct(body) }).answer.Encode()
+}
+
+// Explain answers a webhook body as ServeDirect does, without a log line, and gives the policy's
+// decision behind the answer: nil when the policy decided nothing (another command, a body that
+// cannot be read, a configuration error). subgate eval and subgate test answer through it, so they
+// answer as the function does.
+func (g *Gate) Explain(body []byte) (answer []byte, decision *policy.Decision) {
+	o := g.direct(body)
+	return o.answer.Encode(), o.decision
 }
 
 // Refuse answers 400, FAIL, info a request an entrypoint cannot hand to Serve (an event it cannot

@@ -240,3 +240,29 @@ func TestFiles(t *testing.T) {
 	twice := mustParse(t, "deny_file: lists/banned.txt\nchannels:\n  \"@TOA#_a\":\n    deny_file: lists/banned.txt\n")
 	assert.Equal(t, []string{"lists/banned.txt"}, twice.Files())
 }
+
+func TestRuleWithoutID(t *testing.T) {
+	full, err := Load("testdata/full.yaml")
+	require.NoError(t, err)
+	tests := []struct {
+		channel, id, want string
+	}{
+		{"@TOA#_x", "spammer42", `deny (an exact ID)`},
+		{"@TOA#_x", "troll", `deny_file lists/banned.txt line 2`},
+		{"@TOA#_x", "banned_bob", `deny "banned_*"`},
+		{"@TOA#_x", "scam_1", `deny_file lists/banned.txt line 7 "scam_?"`},
+		{"@TOA#_premium", "alice", `channels."@TOA#_premium".allow list (no match)`},
+		{"@TOA#_x", "alice", `default: allow`},
+		{"@TOA#_x", "", `empty Subscriber_Account`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			rule := full.Decide(tt.channel, "", []string{tt.id}).Subscribers[0].Rule
+			assert.Equal(t, tt.want, rule.StringWithoutID())
+			assert.NotContains(t, rule.StringWithoutID(), `"`+tt.id+`"`)
+		})
+	}
+	p := mustParse(t, `deny: [{id: "gone", until: "2126-12-01T00:00:00Z", reason: "spam wave"}]`)
+	assert.Equal(t, `deny (an exact ID) until 2126-12-01T00:00:00Z reason "spam wave"`,
+		p.Decide("@TOA#_x", "", []string{"gone"}).Subscribers[0].Rule.StringWithoutID())
+}

@@ -130,9 +130,20 @@ func (r Rule) String() string {
 		}
 		return keyPath(r.def.channel, "default") + ": refuse"
 	case RuleDeny, RuleAllow:
-		return r.list.describe(r.list.entry(r.entry))
+		return r.list.describe(r.list.entry(r.entry), true)
 	}
 	return ""
+}
+
+// StringWithoutID is String without the user ID an exact entry holds, for logs that may not carry
+// user IDs: a rule that matched an exact ID names where it is listed and not the ID
+// (`deny_file lists/banned.txt line 17`, `deny (an exact ID)`); a pattern is not a user's ID and
+// stays, as do the other rules' words.
+func (r Rule) StringWithoutID() string {
+	if (r.kind == RuleDeny || r.kind == RuleAllow) && !isPattern(r.Entry()) {
+		return r.list.describe(r.list.entry(r.entry), false)
+	}
+	return r.String()
 }
 
 // MarshalText writes the rule's String, so JSON and log lines show its words.
@@ -140,8 +151,9 @@ func (r Rule) MarshalText() ([]byte, error) {
 	return []byte(r.String()), nil
 }
 
-// describe writes an entry of l as a rule: where it is, the entry, and its expiry and reason.
-func (l *list) describe(e entryInfo) string {
+// describe writes an entry of l as a rule: where it is, the entry (unless withEntry is false), and
+// its expiry and reason.
+func (l *list) describe(e entryInfo, withEntry bool) string {
 	var b strings.Builder
 	if e.inline {
 		b.WriteString(l.name())
@@ -152,8 +164,13 @@ func (l *list) describe(e entryInfo) string {
 		b.WriteString(" line ")
 		b.WriteString(strconv.Itoa(e.line))
 	}
-	b.WriteString(" ")
-	b.WriteString(strconv.Quote(e.text))
+	switch {
+	case withEntry:
+		b.WriteString(" ")
+		b.WriteString(strconv.Quote(e.text))
+	case e.inline:
+		b.WriteString(" (an exact ID)")
+	}
 	if e.until != forever {
 		b.WriteString(" until ")
 		b.WriteString(time.Unix(e.until, 0).UTC().Format(time.RFC3339))
