@@ -5,13 +5,31 @@ DEMO_APPID ?= 1400000001
 POLICY    ?= deploy/policy.example.yaml
 ADDR      ?= 127.0.0.1:8080
 
+# VERSION is what every binary reports (-version, and its start-up log line): git describe of this
+# checkout, such as v0.1.0, v0.1.0-3-gabc1234-dirty, or a bare commit before the first tag. Without
+# git or a repository it is empty, and the binaries take their version from Go's build information
+# (internal/version). GO_LDFLAGS are the link flags of the builds.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+endif
+GO_LDFLAGS = -s -w$(if $(VERSION), -X github.com/subgate/subgate/internal/version.version=$(VERSION))
+
+# Builds for this machine: make run and make build.
+LOCAL_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"
+
 .PHONY: all run test lint build clean fuzz
 
 all: lint test
 
-## run: the local webhook server on the example policy (http://127.0.0.1:8080)
+## run: the local webhook server (bin/http) on the example policy, as app DEMO_APPID at ADDR. Any
+## SUBGATE_* variable you set wins over these (SUBGATE_POLICY replaces the policy file). The server
+## is exec'd, so it is make's only child: SIGTERM or Ctrl-C to make stops it gracefully.
 run:
-	SUBGATE_SDKAPPID=$(DEMO_APPID) SUBGATE_POLICY_FILE=$(POLICY) SUBGATE_ADDR=$(ADDR) $(GO) run ./functions/http
+	$(LOCAL_BUILD) -o bin/http ./functions/http
+	@SUBGATE_SDKAPPID="$${SUBGATE_SDKAPPID:-$(DEMO_APPID)}"; SUBGATE_ADDR="$${SUBGATE_ADDR:-$(ADDR)}"; \
+	if [ -z "$$SUBGATE_POLICY" ]; then SUBGATE_POLICY_FILE="$${SUBGATE_POLICY_FILE:-$(POLICY)}"; fi; \
+	export SUBGATE_SDKAPPID SUBGATE_ADDR SUBGATE_POLICY_FILE; \
+	exec bin/http
 
 ## test: every test, with the race detector; the Lambda end-to-end test runs under the emulator in bin/
 test: bin/aws-lambda-rie
@@ -38,7 +56,7 @@ lint:
 
 ## build: every binary for this machine, into bin/
 build:
-	$(GO) build -o bin/ ./functions/...
+	$(LOCAL_BUILD) -o bin/ ./functions/...
 
 clean:
 	rm -rf bin dist
