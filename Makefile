@@ -8,7 +8,7 @@ ADDR      ?= 127.0.0.1:8080
 # VERSION is what every binary reports (-version, and its start-up log line): git describe of this
 # checkout, such as v0.1.0, v0.1.0-3-gabc1234-dirty, or a bare commit before the first tag. Without
 # git or a repository it is empty, and the binaries take their version from Go's build information
-# (internal/version). GO_LDFLAGS are the link flags of the builds.
+# (internal/version). GO_LDFLAGS are the link flags of every build.
 ifeq ($(origin VERSION),undefined)
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 endif
@@ -62,6 +62,10 @@ clean:
 	rm -rf bin dist
 
 ## package: every deployment zip into dist/ (POLICY= picks the policy bundled as policy.yaml)
+# Each package target checks the policy before it compiles anything, builds the binaries into
+# bin/linux_<arch>/ (where go install puts binaries built for another platform), and then pack
+# writes each zip and folder of dist/ beside it and renames it into place: a failed build leaves
+# dist/ as it was, never half written.
 .PHONY: package
 package: package-scf package-lambda
 
@@ -71,34 +75,37 @@ PACK = $(GO) run ./deploy/pack
 # dist/scf.zip: the event function (handler main) for the console; dist/scf/ holds the same files
 # for serverless.yml (src: ./dist/scf). dist/scf-web.zip and dist/scf-web/: the Web Function, whose
 # scf_bootstrap starts the HTTP server. pack -dir lays each zip's files out with their exec bits.
-SCF_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w"
+SCF_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"
+SCF_BIN = bin/linux_amd64
 .PHONY: package-scf
 package-scf:
-	rm -rf dist/scf dist/scf.zip dist/scf-web dist/scf-web.zip
-	$(SCF_BUILD) -o dist/scf/main ./functions/scf
-	$(PACK) -o dist/scf.zip -dir dist/scf -x main=dist/scf/main -policy $(POLICY)
-	$(SCF_BUILD) -o dist/scf-web/subgate ./functions/http
-	$(PACK) -o dist/scf-web.zip -dir dist/scf-web -x scf_bootstrap=deploy/scf_bootstrap -x subgate=dist/scf-web/subgate -policy $(POLICY)
+	$(PACK) -check -policy $(POLICY)
+	$(SCF_BUILD) -o $(SCF_BIN)/scf ./functions/scf
+	$(SCF_BUILD) -o $(SCF_BIN)/http ./functions/http
+	$(PACK) -o dist/scf.zip -dir dist/scf -x main=$(SCF_BIN)/scf -policy $(POLICY)
+	$(PACK) -o dist/scf-web.zip -dir dist/scf-web -x scf_bootstrap=deploy/scf_bootstrap -x subgate=$(SCF_BIN)/http -policy $(POLICY)
 
 # --- AWS Lambda (functions/lambda): package-lambda builds dist/lambda.zip ---
 # dist/lambda.zip holds bootstrap (runtime provided.al2023, arm64 as template.yaml says; ARCH=amd64
-# for x86_64) and the policy. build-WebhookFunction is sam build's target for template.yaml
-# (BuildMethod: makefile): the same files, laid out by pack -dir in $(ARTIFACTS_DIR).
+# for x86_64) and the policy; dist/lambda/ the same files. build-WebhookFunction is sam build's
+# target for template.yaml (BuildMethod: makefile): the same files, laid out by pack -dir in
+# $(ARTIFACTS_DIR).
 # bin/aws-lambda-rie is the Lambda Runtime Interface Emulator the end-to-end test runs bootstrap
 # under; `make test` installs it and passes its path as SUBGATE_RIE.
 ARCH ?= arm64
-LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w"
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "$(GO_LDFLAGS)"
+LAMBDA_BIN = bin/linux_$(ARCH)/lambda
 RIE_MODULE = github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 RIE = bin/aws-lambda-rie
 .PHONY: package-lambda build-WebhookFunction
 package-lambda:
-	rm -rf dist/lambda dist/lambda.zip
-	$(LAMBDA_BUILD) -o dist/lambda/bootstrap ./functions/lambda
-	$(PACK) -o dist/lambda.zip -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)
+	$(PACK) -check -policy $(POLICY)
+	$(LAMBDA_BUILD) -o $(LAMBDA_BIN) ./functions/lambda
+	$(PACK) -o dist/lambda.zip -dir dist/lambda -x bootstrap=$(LAMBDA_BIN) -policy $(POLICY)
 
 build-WebhookFunction: package-lambda
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it (run sam build, or make package-lambda)"; exit 1; }
-	$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)
+	$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=$(LAMBDA_BIN) -policy $(POLICY)
 
 $(RIE):
 	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)
