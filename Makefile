@@ -14,7 +14,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 endif
 GO_LDFLAGS = -s -w$(if $(VERSION), -X github.com/subgate/subgate/internal/version.version=$(VERSION))
 
-# Builds for this machine: make run and make build.
+# Builds for this machine: make run, make build and make events.
 LOCAL_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"
 
 .PHONY: all run test lint build clean fuzz
@@ -109,6 +109,22 @@ build-WebhookFunction: package-lambda
 
 $(RIE):
 	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)
+
+# --- Console events, locally (make events) ---
+## events: build the SCF function and the Lambda bootstrap for this machine with the policy bundled
+## as make package bundles it (POLICY=), send them deploy/events/*.json and deploy/sample-request.json
+## over their runtime protocols (scf-* events to SCF, lambda-* events to Lambda under the emulator,
+## the webhook body to both) and print each answer with its log line; see docs/local.md.
+EVENTS_DIR ?= bin/events
+.PHONY: events
+events: $(RIE)
+	$(PACK) -check -policy $(POLICY)
+	$(LOCAL_BUILD) -o $(EVENTS_DIR)/bin/scf ./functions/scf
+	$(LOCAL_BUILD) -tags lambda.norpc -o $(EVENTS_DIR)/bin/lambda ./functions/lambda
+	$(PACK) -o $(EVENTS_DIR)/scf.zip -dir $(EVENTS_DIR)/scf -x main=$(EVENTS_DIR)/bin/scf -policy $(POLICY)
+	$(PACK) -o $(EVENTS_DIR)/lambda.zip -dir $(EVENTS_DIR)/lambda -x bootstrap=$(EVENTS_DIR)/bin/lambda -policy $(POLICY)
+	$(GO) run ./deploy/invoke -scf $(EVENTS_DIR)/scf -lambda $(EVENTS_DIR)/lambda -rie $(RIE) -sdkappid $(DEMO_APPID) \
+	  deploy/events/*.json deploy/sample-request.json
 
 # --- Benchmarks (make bench) ---
 # bench: the warm-path Go benchmarks beside their floors, cold starts through the real runtime

@@ -65,7 +65,14 @@ var lambdaDefaults = map[string]string{
 // task as its working directory (Lambda's /var/task). The function's environment is env over
 // lambdaDefaults, and nothing else. It returns once the emulator listens, or fails after timeout.
 func StartLambda(emulator, task string, env map[string]string, timeout time.Duration) (*Lambda, error) {
-	bootstrap := filepath.Join(task, "bootstrap")
+	emulator, err := filepath.Abs(emulator) // not relative to task
+	if err != nil {
+		return nil, err
+	}
+	bootstrap, err := filepath.Abs(filepath.Join(task, "bootstrap"))
+	if err != nil {
+		return nil, err
+	}
 	if info, err := os.Stat(bootstrap); err != nil {
 		return nil, err
 	} else if info.Mode()&0o111 == 0 {

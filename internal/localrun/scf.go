@@ -9,6 +9,7 @@ import (
 	"net/rpc"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,6 +44,10 @@ const answerSlack = 15 * time.Second
 // is in its environment (SCF sends the function's variables with each invoke request). It
 // returns once the function answers Function.Ping, or fails after timeout.
 func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
+	bin, err := filepath.Abs(bin) // not relative to dir
+	if err != nil {
+		return nil, err
+	}
 	addr, err := FreeAddr()
 	if err != nil {
 		return nil, err
