@@ -54,17 +54,18 @@ func TestMakeEvents(t *testing.T) {
 		assert.EqualValues(t, 1, got[i].log["refused"], "%s %s", w.platform, w.file)
 	}
 
-	// The variables set for the functions win over the deployment's: another app ID, whose HTTP
-	// events these are not, and an inline policy instead of the bundled file.
+	// The variables set for the tool win over the deployment's: a webhook token, which the HTTP
+	// event does not carry a signature for (the webhook body needs none: only the function's
+	// invokers can send it), and an inline policy instead of the bundled file.
 	invoke := exec.Command("go", "run", ".", "-scf", filepath.Join(dir, "scf"), "-lambda", filepath.Join(dir, "lambda"), "-rie", emulator,
 		filepath.Join(repoRoot, "deploy", "events", "scf-function-url.json"), filepath.Join(repoRoot, "deploy", "sample-request.json"))
-	invoke.Env = append(cleanEnv(), "SUBGATE_SDKAPPID=1400000099", `SUBGATE_POLICY=deny: ["leckie"]`)
+	invoke.Env = append(cleanEnv(), "SUBGATE_TOKEN=my-webhook-token", `SUBGATE_POLICY=deny: ["leckie"]`)
 	out, err = invoke.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	got = parse(t, string(out))
 	require.Len(t, got, 3, "%s", out)
-	assert.JSONEq(t, mustJSON(t, map[string]any{"statusCode": 403, "headers": map[string]string{"Content-Type": "application/json; charset=utf-8"},
-		"body": `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid 1400000001 does not match this deployment"}`}), got[0].answer)
+	assert.JSONEq(t, mustJSON(t, map[string]any{"statusCode": 401, "headers": map[string]string{"Content-Type": "application/json; charset=utf-8"},
+		"body": `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"request is not authenticated: Sign or RequestTime is missing (a webhook token is configured)"}`}), got[0].answer)
 	for _, p := range got[1:] {
 		assert.JSONEq(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["leckie"]}`, p.answer, p.platform)
 	}
