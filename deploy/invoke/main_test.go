@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/internal/localrun"
+	"github.com/subgate/subgate/internal/testkit"
 )
 
 const repoRoot = "../.."
@@ -31,7 +32,7 @@ func TestMakeEvents(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command("make", "--no-print-directory", "events", "EVENTS_DIR="+dir, "RIE="+emulator, "VERSION=v0.0.0-events")
 	cmd.Dir = repoRoot
-	cmd.Env = cleanEnv()
+	cmd.Env = testkit.Environ()
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
@@ -59,7 +60,7 @@ func TestMakeEvents(t *testing.T) {
 	// invokers can send it), and an inline policy instead of the bundled file.
 	invoke := exec.Command("go", "run", ".", "-scf", filepath.Join(dir, "scf"), "-lambda", filepath.Join(dir, "lambda"), "-rie", emulator,
 		filepath.Join(repoRoot, "deploy", "events", "scf-function-url.json"), filepath.Join(repoRoot, "deploy", "sample-request.json"))
-	invoke.Env = append(cleanEnv(), "SUBGATE_TOKEN=my-webhook-token", `SUBGATE_POLICY=deny: ["leckie"]`)
+	invoke.Env = append(testkit.Environ(), "SUBGATE_TOKEN=my-webhook-token", `SUBGATE_POLICY=deny: ["leckie"]`)
 	out, err = invoke.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	got = parse(t, string(out))
@@ -116,18 +117,6 @@ func TestTargetOf(t *testing.T) {
 	assert.Equal(t, toSCF, targetOf("deploy/events/scf-apigw.json"))
 	assert.Equal(t, toLambda, targetOf("deploy/events/lambda-http-api.json"))
 	assert.Equal(t, toSCF|toLambda, targetOf("deploy/sample-request.json"))
-}
-
-// cleanEnv is this process's environment without SUBGATE_* variables and the MAKEFLAGS of a make
-// that may run the tests.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SUBGATE_") && !strings.HasPrefix(kv, "MAKEFLAGS=") && !strings.HasPrefix(kv, "MAKELEVEL=") && !strings.HasPrefix(kv, "MFLAGS=") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 func mustJSON(t *testing.T, v any) string {

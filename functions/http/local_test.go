@@ -258,14 +258,7 @@ func startMakeRun(t *testing.T, repo, command string) *makeRun {
 
 	cmd := exec.Command("make", args...)
 	cmd.Dir = repo
-	for _, kv := range os.Environ() {
-		// Nothing of the environment this test runs in: no SUBGATE_* variable, and not the
-		// MAKEFLAGS of a make that runs the tests.
-		if !strings.HasPrefix(kv, "SUBGATE_") && !strings.HasPrefix(kv, "MAKEFLAGS=") && !strings.HasPrefix(kv, "MAKELEVEL=") && !strings.HasPrefix(kv, "MFLAGS=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(testkit.Environ(), env...)
 	p, err := localrun.Start(cmd)
 	require.NoError(t, err)
 	t.Cleanup(func() {

@@ -87,15 +87,11 @@ func TestFailedPackageLeavesDistAlone(t *testing.T) {
 	})
 }
 
-// runMake runs make with args in repo, its environment free of the make that may run the tests.
+// runMake runs make with args in repo.
 func runMake(repo string, args ...string) (string, error) {
 	cmd := exec.Command("make", append([]string{"--no-print-directory"}, args...)...)
 	cmd.Dir = repo
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MAKEFLAGS=") && !strings.HasPrefix(kv, "MAKELEVEL=") && !strings.HasPrefix(kv, "MFLAGS=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = testkit.Environ()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,4 +46,19 @@ func CopyRepo(t testing.TB, root string) string {
 		t.Fatalf("copying the repository: %v", err)
 	}
 	return dst
+}
+
+// Environ is this process's environment for a make or a subgate binary a test runs: without
+// SUBGATE_* variables (the test sets the ones it means), and without the MAKEFLAGS, MAKELEVEL and
+// MFLAGS of a make that may be running the tests.
+func Environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "SUBGATE_") || name == "MAKEFLAGS" || name == "MAKELEVEL" || name == "MFLAGS" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
