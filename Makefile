@@ -5,13 +5,31 @@ DEMO_APPID ?= 1400000001
 POLICY    ?= deploy/policy.example.yaml
 ADDR      ?= 127.0.0.1:8080
 
+# VERSION is what every binary reports (-version, and its start-up log line): git describe of this
+# checkout, such as v0.1.0, v0.1.0-3-gabc1234-dirty, or a bare commit before the first tag. Without
+# git or a repository it is empty, and the binaries take their version from Go's build information
+# (internal/version). GO_LDFLAGS are the link flags of every build.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+endif
+GO_LDFLAGS = -s -w$(if $(VERSION), -X github.com/subgate/subgate/internal/version.version=$(VERSION))
+
+# Builds for this machine: make run, make build and make events.
+LOCAL_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"
+
 .PHONY: all run test lint build clean fuzz
 
 all: lint test
 
-## run: the local webhook server on the example policy (http://127.0.0.1:8080)
+## run: the local webhook server (bin/http) on the example policy, as app DEMO_APPID at ADDR. Any
+## SUBGATE_* variable you set wins over these (SUBGATE_POLICY replaces the policy file). The server
+## is exec'd, so it is make's only child: SIGTERM or Ctrl-C to make stops it gracefully.
 run:
-	SUBGATE_SDKAPPID=$(DEMO_APPID) SUBGATE_POLICY_FILE=$(POLICY) SUBGATE_ADDR=$(ADDR) $(GO) run ./functions/http
+	$(LOCAL_BUILD) -o bin/http ./functions/http
+	@SUBGATE_SDKAPPID="$${SUBGATE_SDKAPPID:-$(DEMO_APPID)}"; SUBGATE_ADDR="$${SUBGATE_ADDR:-$(ADDR)}"; \
+	if [ -z "$$SUBGATE_POLICY" ]; then SUBGATE_POLICY_FILE="$${SUBGATE_POLICY_FILE:-$(POLICY)}"; fi; \
+	export SUBGATE_SDKAPPID SUBGATE_ADDR SUBGATE_POLICY_FILE; \
+	exec bin/http
 
 ## test: every test, with the race detector; the Lambda end-to-end test runs under the emulator in bin/,
 ## the store tests against a real S3 server, versitygw in bin/
@@ -39,12 +57,16 @@ lint:
 
 ## build: every binary for this machine, into bin/
 build:
-	$(GO) build -o bin/ ./functions/...
+	$(LOCAL_BUILD) -o bin/ ./functions/...
 
 clean:
 	rm -rf bin dist
 
 ## package: every deployment zip into dist/ (POLICY= picks the policy bundled as policy.yaml)
+# Each package target checks the policy before it compiles anything, builds the binaries into
+# bin/linux_<arch>/ (where go install puts binaries built for another platform), and then pack
+# writes each zip and folder of dist/ beside it and renames it into place: a failed build leaves
+# dist/ as it was, never half written.
 .PHONY: package
 package: package-scf package-lambda
 
@@ -54,34 +76,37 @@ PACK = $(GO) run ./deploy/pack
 # dist/scf.zip: the event function (handler main) for the console; dist/scf/ holds the same files
 # for serverless.yml (src: ./dist/scf). dist/scf-web.zip and dist/scf-web/: the Web Function, whose
 # scf_bootstrap starts the HTTP server. pack -dir lays each zip's files out with their exec bits.
-SCF_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w"
+SCF_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"
+SCF_BIN = bin/linux_amd64
 .PHONY: package-scf
 package-scf:
-	rm -rf dist/scf dist/scf.zip dist/scf-web dist/scf-web.zip
-	$(SCF_BUILD) -o dist/scf/main ./functions/scf
-	$(PACK) -o dist/scf.zip -dir dist/scf -x main=dist/scf/main -policy $(POLICY)
-	$(SCF_BUILD) -o dist/scf-web/subgate ./functions/http
-	$(PACK) -o dist/scf-web.zip -dir dist/scf-web -x scf_bootstrap=deploy/scf_bootstrap -x subgate=dist/scf-web/subgate -policy $(POLICY)
+	$(PACK) -check -policy $(POLICY)
+	$(SCF_BUILD) -o $(SCF_BIN)/scf ./functions/scf
+	$(SCF_BUILD) -o $(SCF_BIN)/http ./functions/http
+	$(PACK) -o dist/scf.zip -dir dist/scf -x main=$(SCF_BIN)/scf -policy $(POLICY)
+	$(PACK) -o dist/scf-web.zip -dir dist/scf-web -x scf_bootstrap=deploy/scf_bootstrap -x subgate=$(SCF_BIN)/http -policy $(POLICY)
 
 # --- AWS Lambda (functions/lambda): package-lambda builds dist/lambda.zip ---
 # dist/lambda.zip holds bootstrap (runtime provided.al2023, arm64 as template.yaml says; ARCH=amd64
-# for x86_64) and the policy. build-WebhookFunction is sam build's target for template.yaml
-# (BuildMethod: makefile): the same files, laid out by pack -dir in $(ARTIFACTS_DIR).
+# for x86_64) and the policy; dist/lambda/ the same files. build-WebhookFunction is sam build's
+# target for template.yaml (BuildMethod: makefile): the same files, laid out by pack -dir in
+# $(ARTIFACTS_DIR).
 # bin/aws-lambda-rie is the Lambda Runtime Interface Emulator the end-to-end test runs bootstrap
 # under; `make test` installs it and passes its path as SUBGATE_RIE.
 ARCH ?= arm64
-LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w"
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "$(GO_LDFLAGS)"
+LAMBDA_BIN = bin/linux_$(ARCH)/lambda
 RIE_MODULE = github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 RIE = bin/aws-lambda-rie
 .PHONY: package-lambda build-WebhookFunction
 package-lambda:
-	rm -rf dist/lambda dist/lambda.zip
-	$(LAMBDA_BUILD) -o dist/lambda/bootstrap ./functions/lambda
-	$(PACK) -o dist/lambda.zip -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)
+	$(PACK) -check -policy $(POLICY)
+	$(LAMBDA_BUILD) -o $(LAMBDA_BIN) ./functions/lambda
+	$(PACK) -o dist/lambda.zip -dir dist/lambda -x bootstrap=$(LAMBDA_BIN) -policy $(POLICY)
 
 build-WebhookFunction: package-lambda
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it (run sam build, or make package-lambda)"; exit 1; }
-	$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)
+	$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=$(LAMBDA_BIN) -policy $(POLICY)
 
 $(RIE):
 	GOBIN=$(CURDIR)/bin $(GO) install $(RIE_MODULE)
@@ -90,6 +115,22 @@ $(RIE):
 # loopback (internal/teststore); about 90 s to build the first time.
 bin/versitygw:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+
+# --- Console events, locally (make events) ---
+## events: build the SCF function and the Lambda bootstrap for this machine with the policy bundled
+## as make package bundles it (POLICY=), send them deploy/events/*.json and deploy/sample-request.json
+## over their runtime protocols (scf-* events to SCF, lambda-* events to Lambda under the emulator,
+## the webhook body to both) and print each answer with its log line; see docs/local.md.
+EVENTS_DIR ?= bin/events
+.PHONY: events
+events: $(RIE)
+	$(PACK) -check -policy $(POLICY)
+	$(LOCAL_BUILD) -o $(EVENTS_DIR)/bin/scf ./functions/scf
+	$(LOCAL_BUILD) -tags lambda.norpc -o $(EVENTS_DIR)/bin/lambda ./functions/lambda
+	$(PACK) -o $(EVENTS_DIR)/scf.zip -dir $(EVENTS_DIR)/scf -x main=$(EVENTS_DIR)/bin/scf -policy $(POLICY)
+	$(PACK) -o $(EVENTS_DIR)/lambda.zip -dir $(EVENTS_DIR)/lambda -x bootstrap=$(EVENTS_DIR)/bin/lambda -policy $(POLICY)
+	$(GO) run ./deploy/invoke -scf $(EVENTS_DIR)/scf -lambda $(EVENTS_DIR)/lambda -rie $(RIE) -sdkappid $(DEMO_APPID) \
+	  deploy/events/*.json deploy/sample-request.json
 
 # --- Benchmarks (make bench) ---
 # bench: the warm-path Go benchmarks beside their floors, cold starts through the real runtime

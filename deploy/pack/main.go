@@ -3,9 +3,16 @@
 // the policy's prepared index as policy.yaml.index (policy.Prepare): the function then reads its
 // lists from the index at start instead of parsing them.
 // With -dir it also lays the same files out in a folder, for deploy tools that take a folder.
+// With -check it only checks the policy (make package does, before compiling anything).
+//
+// The zip and the folder are each written beside their final place and renamed into it when
+// complete, so a failed run leaves the previous ones as they were, never half written. Every entry
+// of the zip is dated SOURCE_DATE_EPOCH when it is set, else 1980-01-01 00:00 UTC (the earliest
+// date a zip can hold), so the same inputs give the same zip, byte for byte.
 // It needs no zip or unzip program, so `make package` works on a machine without them.
 //
-//	go run ./deploy/pack -o dist/scf.zip -dir dist/scf -x main=dist/scf/main -policy deploy/policy.example.yaml
+//	go run ./deploy/pack -check -policy deploy/policy.example.yaml
+//	go run ./deploy/pack -o dist/scf.zip -dir dist/scf -x main=bin/linux_amd64/scf -policy deploy/policy.example.yaml
 package main
 
 import (
@@ -17,7 +24,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/subgate/subgate/pkg/policy"
 )
@@ -55,13 +64,30 @@ func (e entries) Set(v string) error {
 func main() {
 	var files []entry
 	out := flag.String("o", "", "the zip to write")
-	dir := flag.String("dir", "", "a folder to write the same files into")
+	dir := flag.String("dir", "", "a folder to write the same files into, replacing it whole")
 	policyFile := flag.String("policy", "", "a policy file to check and add as policy.yaml, with its list files")
+	check := flag.Bool("check", false, "only check the policy (-policy): load it and prepare its index, and write nothing")
 	flag.Var(entries{&files, 0o755}, "x", "NAME=PATH: an executable to add (repeatable)")
 	flag.Var(entries{&files, 0o644}, "f", "NAME=PATH: a file to add (repeatable)")
 	flag.Parse()
+	if *check {
+		if *policyFile == "" {
+			fail(errors.New("-check needs -policy"))
+		}
+		if _, err := policyEntries(*policyFile); err != nil {
+			fail(err)
+		}
+		if _, err := indexEntry(*policyFile); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if *out == "" {
 		fail(errors.New("-o is required"))
+	}
+	modified, err := zipTime(os.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		fail(err)
 	}
 	if *policyFile != "" {
 		withPolicy, err := policyEntries(*policyFile)
@@ -75,7 +101,7 @@ func main() {
 		}
 		files = append(files, index)
 	}
-	if err := write(*out, files); err != nil {
+	if err := write(*out, files, modified); err != nil {
 		fail(err)
 	}
 	if *dir != "" {
@@ -85,65 +111,102 @@ func main() {
 	}
 }
 
-// lay writes the files into dir with their modes, leaving a file that is already in place alone.
-// Each file is replaced by a rename, never rewritten in place.
+// zipEpoch is the date of every zip entry when SOURCE_DATE_EPOCH is not set: the earliest date an
+// MS-DOS date (which a zip entry carries) can hold.
+var zipEpoch = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// zipTime is the date of every zip entry: sourceDateEpoch (Unix seconds, the reproducible-builds
+// convention) when set, but no earlier than zipEpoch; else zipEpoch.
+func zipTime(sourceDateEpoch string) (time.Time, error) {
+	if sourceDateEpoch == "" {
+		return zipEpoch, nil
+	}
+	sec, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
+	if err != nil || sec < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want Unix seconds, such as $(git log -1 --format=%%ct)", sourceDateEpoch)
+	}
+	t := time.Unix(sec, 0).UTC()
+	if t.Before(zipEpoch) {
+		return zipEpoch, nil
+	}
+	if t.Year() > 2107 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%s is after 2107, the last year a zip can hold", sourceDateEpoch)
+	}
+	return t, nil
+}
+
+// lay writes the files, with their modes, into a new folder beside dir, then puts that folder in
+// dir's place: dir holds exactly these files afterwards, and is never seen half written. Files of
+// the old folder that a process holds open or mapped (a server running from it maps
+// policy.yaml.index) stay whole for it.
 func lay(dir string, files []entry) error {
+	dir = filepath.Clean(dir)
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".new-")
+	if err != nil {
+		return err
+	}
+	if err := fill(tmp, files); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
+	}
+	if err := replaceDir(dir, tmp); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
+	}
+	return nil
+}
+
+// fill writes the files into the empty folder dir.
+func fill(dir string, files []entry) error {
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
 	for _, e := range files {
-		dst := filepath.Join(dir, filepath.FromSlash(e.name))
-		if same, _ := sameFile(e.src, dst); e.data == nil && same {
-			if err := os.Chmod(dst, e.mode); err != nil {
-				return err
-			}
-			continue
-		}
 		data, err := e.read()
 		if err != nil {
 			return err
 		}
+		dst := filepath.Join(dir, filepath.FromSlash(e.name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := replaceFile(dst, data, e.mode); err != nil {
+		if err := os.WriteFile(dst, data, e.mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(dst, e.mode); err != nil { // whatever the umask
 			return err
 		}
 	}
 	return nil
 }
 
-// replaceFile writes a new file beside dst and renames it over dst, so a process that has the old
-// file open or mapped (a server running from the folder maps policy.yaml.index) keeps reading the
-// old file whole instead of seeing it cut short.
-func replaceFile(dst string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
-	if err != nil {
+// replaceDir puts the folder next in dir's place: the old folder, if any, is moved aside, next is
+// renamed to dir, and the old one is removed. When the second rename fails the old folder is put back.
+func replaceDir(dir, next string) error {
+	info, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return os.Rename(next, dir)
+	case err != nil:
+		return err
+	case !info.IsDir():
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	old := next + ".old"
+	if err := os.Rename(dir, old); err != nil {
 		return err
 	}
-	_, err = tmp.Write(data)
-	if closeErr := tmp.Close(); err == nil {
-		err = closeErr
+	if err := os.Rename(next, dir); err != nil {
+		if back := os.Rename(old, dir); back != nil {
+			return fmt.Errorf("%w (and the old %s is left at %s: %v)", err, dir, old, back)
+		}
+		return err
 	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
-}
-
-func sameFile(a, b string) (bool, error) {
-	ia, err := os.Stat(a)
-	if err != nil {
-		return false, err
-	}
-	ib, err := os.Stat(b)
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(ia, ib), nil
+	return os.RemoveAll(old)
 }
 
 // policyEntries checks the policy by loading it, then lists it and its list files for the zip,
@@ -173,37 +236,50 @@ func indexEntry(file string) (entry, error) {
 	return entry{name: "policy.yaml" + policy.IndexSuffix, data: index, mode: 0o644}, nil
 }
 
-func write(out string, files []entry) error {
+// write writes the zip into a new file beside out and renames it to out when complete. Every entry
+// is dated modified.
+func write(out string, files []entry, modified time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(out)
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".new-*")
 	if err != nil {
 		return err
 	}
+	err = writeZip(f, files, modified)
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), out)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
+
+func writeZip(f *os.File, files []entry, modified time.Time) error {
 	zw := zip.NewWriter(f)
 	for _, e := range files {
 		data, err := e.read()
 		if err != nil {
-			f.Close()
 			return err
 		}
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: modified}
 		h.SetMode(e.mode)
 		w, err := zw.CreateHeader(h)
 		if err == nil {
 			_, err = w.Write(data)
 		}
 		if err != nil {
-			f.Close()
 			return fmt.Errorf("%s: %w", e.name, err)
 		}
 	}
-	if err := zw.Close(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return zw.Close()
 }
 
 func fail(err error) {

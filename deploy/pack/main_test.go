@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,7 +25,7 @@ func TestPackZipAndDir(t *testing.T) {
 	require.NoError(t, err)
 	files = append(files, withPolicy...)
 	out, dir := filepath.Join(tmp, "out.zip"), filepath.Join(tmp, "dir")
-	require.NoError(t, write(out, files))
+	require.NoError(t, write(out, files, zipEpoch))
 	require.NoError(t, lay(dir, files))
 
 	zr, err := zip.OpenReader(out)
@@ -48,7 +49,7 @@ func TestPackZipAndDir(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, listed, got)
 
-	// Laying a file onto itself (the binary is built into the folder) keeps it and sets its mode.
+	// Laying a file onto itself (a binary built into the folder) keeps it and sets its mode.
 	require.NoError(t, lay(dir, []entry{{name: "main", src: filepath.Join(dir, "main"), mode: 0o755}}))
 	got, err = os.ReadFile(filepath.Join(dir, "main"))
 	require.NoError(t, err)
@@ -79,7 +80,7 @@ func TestPackPreparesTheIndex(t *testing.T) {
 	assert.Equal(t, "policy.yaml.index", index.name)
 	files = append(files, index)
 	dir := filepath.Join(tmp, "dir")
-	require.NoError(t, write(filepath.Join(tmp, "out.zip"), files))
+	require.NoError(t, write(filepath.Join(tmp, "out.zip"), files, zipEpoch))
 	require.NoError(t, lay(dir, files))
 
 	// The laid-out policy is read from its index, and decides as the example policy does.
@@ -95,27 +96,139 @@ func TestPackPreparesTheIndex(t *testing.T) {
 	assert.Equal(t, index.data, prepared)
 }
 
-func TestLayReplacesFilesWhole(t *testing.T) {
+func TestLayReplacesTheFolderWhole(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "dir")
-	old := []entry{{name: "policy.yaml.index", data: []byte("old index"), mode: 0o600}}
-	require.NoError(t, lay(dir, old))
+	require.NoError(t, lay(dir, []entry{
+		{name: "policy.yaml.index", data: []byte("old index"), mode: 0o600},
+		{name: "lists/stale.txt", data: []byte("x\n"), mode: 0o644},
+	}))
 	held, err := os.Open(filepath.Join(dir, "policy.yaml.index"))
 	require.NoError(t, err)
 	defer held.Close()
 
 	require.NoError(t, lay(dir, []entry{{name: "policy.yaml.index", data: []byte("new"), mode: 0o644}}))
+	assert.Equal(t, []string{"policy.yaml.index"}, names(t, dir), "the folder holds exactly the new files")
 	got, err := os.ReadFile(filepath.Join(dir, "policy.yaml.index"))
 	require.NoError(t, err)
 	assert.Equal(t, "new", string(got))
 	info, err := os.Stat(filepath.Join(dir, "policy.yaml.index"))
 	require.NoError(t, err)
 	assert.Equal(t, fs.FileMode(0o644), info.Mode().Perm())
-	// A reader of the old file still reads it whole; no temporary file is left behind.
+	info, err = os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o755), info.Mode().Perm())
+	// A reader of the old file still reads it whole; nothing temporary is left beside the folder.
 	stillOld, err := io.ReadAll(held)
 	require.NoError(t, err)
 	assert.Equal(t, "old index", string(stillOld))
+	assert.Equal(t, []string{"dir"}, names(t, tmp))
+}
+
+func TestFailedPackLeavesTheOldZipAndFolder(t *testing.T) {
+	tmp := t.TempDir()
+	dir, out := filepath.Join(tmp, "dir"), filepath.Join(tmp, "out.zip")
+	good := []entry{{name: "main", data: []byte("old binary"), mode: 0o755}}
+	require.NoError(t, lay(dir, good))
+	require.NoError(t, write(out, good, zipEpoch))
+	oldZip, err := os.ReadFile(out)
+	require.NoError(t, err)
+
+	missing := append(good, entry{name: "policy.yaml", src: filepath.Join(tmp, "missing.yaml"), mode: 0o644})
+	assert.ErrorIs(t, lay(dir, missing), fs.ErrNotExist)
+	assert.ErrorIs(t, write(out, missing, zipEpoch), fs.ErrNotExist)
+
+	assert.Equal(t, []string{"main"}, names(t, dir))
+	got, err := os.ReadFile(filepath.Join(dir, "main"))
+	require.NoError(t, err)
+	assert.Equal(t, "old binary", string(got))
+	gotZip, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, oldZip, gotZip)
+	assert.Equal(t, []string{"dir", "out.zip"}, names(t, tmp), "nothing half written is left beside them")
+
+	file := filepath.Join(tmp, "out.zip")
+	assert.EqualError(t, lay(file, good), file+" is not a folder")
+}
+
+// The same inputs give the same zip, byte for byte, whenever and wherever it is made; every entry
+// is dated 1980-01-01 00:00 (MS-DOS date 1980-01-01: day 1, month 1, year 0).
+func TestZipsAreReproducible(t *testing.T) {
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "main")
+	require.NoError(t, os.WriteFile(bin, []byte("binary"), 0o755))
+	pack := func(out string) []byte {
+		files := []entry{{name: "main", src: bin, mode: 0o755}}
+		withPolicy, err := policyEntries("../policy.example.yaml")
+		require.NoError(t, err)
+		index, err := indexEntry("../policy.example.yaml")
+		require.NoError(t, err)
+		require.NoError(t, write(out, append(append(files, withPolicy...), index), zipEpoch))
+		data, err := os.ReadFile(out)
+		require.NoError(t, err)
+		return data
+	}
+	first := pack(filepath.Join(tmp, "a.zip"))
+	later := time.Now().Add(time.Hour)
+	require.NoError(t, os.Chtimes(bin, later, later))
+	second := pack(filepath.Join(tmp, "b.zip"))
+	assert.Equal(t, first, second)
+
+	zr, err := zip.OpenReader(filepath.Join(tmp, "a.zip"))
+	require.NoError(t, err)
+	defer zr.Close()
+	require.Len(t, zr.File, 4)
+	for _, f := range zr.File {
+		assert.Equal(t, uint16(1<<5|1), f.ModifiedDate, "%s: MS-DOS date 1980-01-01", f.Name)
+		assert.Equal(t, uint16(0), f.ModifiedTime, "%s: 00:00:00", f.Name)
+		assert.True(t, f.Modified.Equal(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)), "%s: %s", f.Name, f.Modified)
+	}
+}
+
+func TestZipTime(t *testing.T) {
+	tests := []struct {
+		name, epoch string
+		want        time.Time
+		err         string
+	}{
+		{name: "Unset", want: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{name: "SourceDateEpoch", epoch: "1700000000", want: time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC)},
+		{name: "BeforeZipsBegin", epoch: "0", want: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{name: "NotANumber", epoch: "yesterday", err: `SOURCE_DATE_EPOCH="yesterday": want Unix seconds, such as $(git log -1 --format=%ct)`},
+		{name: "Negative", epoch: "-1", err: `SOURCE_DATE_EPOCH="-1": want Unix seconds, such as $(git log -1 --format=%ct)`},
+		{name: "AfterZipsEnd", epoch: "4354819200", err: "SOURCE_DATE_EPOCH=4354819200 is after 2107, the last year a zip can hold"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := zipTime(tt.epoch)
+			if tt.err != "" {
+				assert.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, tt.want.Equal(got), "%s", got)
+		})
+	}
+
+	// A SOURCE_DATE_EPOCH date is the entries' date, to the second (MS-DOS dates count in 2 s).
+	out := filepath.Join(t.TempDir(), "out.zip")
+	when := time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC)
+	require.NoError(t, write(out, []entry{{name: "main", data: []byte("x"), mode: 0o755}}, when))
+	zr, err := zip.OpenReader(out)
+	require.NoError(t, err)
+	defer zr.Close()
+	assert.True(t, when.Equal(zr.File[0].Modified), "%s", zr.File[0].Modified)
+	assert.Equal(t, uint16((2023-1980)<<9|11<<5|14), zr.File[0].ModifiedDate)
+}
+
+// names lists a folder's entries.
+func names(t *testing.T, dir string) []string {
+	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	assert.Len(t, entries, 1)
+	var list []string
+	for _, e := range entries {
+		list = append(list, e.Name())
+	}
+	return list
 }

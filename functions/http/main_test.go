@@ -1,86 +1,82 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/internal/localrun"
 )
 
 const sampleQuery = "?SdkAppid=1400000001&CallbackCommand=OfficialAccount.CallbackBeforeAddSubscriber&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI"
+
+// patience bounds waiting for the server to listen, for a log line and for it to stop: generous,
+// since the machine may be busy; nothing waits for it when things work.
+const patience = 30 * time.Second
+
+// The version the test builds the server with, and the variable it sets.
+const (
+	versionVar = "github.com/subgate/subgate/internal/version.version"
+	e2eVersion = "v0.0.0-e2e"
+)
 
 // buildServer builds this command into a temporary folder.
 func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "subgate-http")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-ldflags", "-X "+versionVar+"="+e2eVersion, "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, string(out))
 	return bin
 }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := localrun.FreeAddr()
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
 	return addr
 }
 
-// server is the real binary, started with env, its stdout collected line by line.
+// server is the real binary, started with env, its output collected line by line.
 type server struct {
-	cmd   *exec.Cmd
-	addr  string
-	lines chan string
+	*localrun.Process
+	addr string
 }
 
 func start(t *testing.T, bin string, env ...string) *server {
 	t.Helper()
-	s := &server{addr: freeAddr(t), lines: make(chan string, 100)}
-	s.cmd = exec.Command(bin)
-	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SUBGATE_ADDR=" + s.addr}, env...)
-	stdout, err := s.cmd.StdoutPipe()
+	s := &server{addr: freeAddr(t)}
+	cmd := exec.Command(bin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SUBGATE_ADDR=" + s.addr}, env...)
+	p, err := localrun.Start(cmd)
 	require.NoError(t, err)
-	require.NoError(t, s.cmd.Start())
-	t.Cleanup(func() { _ = s.cmd.Process.Kill(); _ = s.cmd.Wait() })
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			s.lines <- scanner.Text()
+	s.Process = p
+	t.Cleanup(func() {
+		p.Kill()
+		if t.Failed() {
+			t.Logf("server output:\n%s", p.Output)
 		}
-		close(s.lines)
-	}()
+	})
 	s.waitFor(t, `"msg":"listening"`)
 	return s
 }
 
-// waitFor returns the first log line holding want, failing after 10 s.
+// waitFor returns the first log line holding want, waiting for it with a deadline.
 func (s *server) waitFor(t *testing.T, want string) string {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case line, ok := <-s.lines:
-			require.True(t, ok, "server stopped before logging %s", want)
-			if strings.Contains(line, want) {
-				return line
-			}
-		case <-timeout:
-			require.FailNow(t, "no log line with "+want)
-		}
-	}
+	line, err := s.Output.WaitFor(want, patience)
+	require.NoError(t, err, "server output:\n%s", s.Output)
+	return line
 }
 
 func post(t *testing.T, url string, body []byte) (int, string) {
@@ -100,6 +96,7 @@ func TestServerEndToEnd(t *testing.T) {
 
 	t.Run("ExamplePolicyBlocksJared", func(t *testing.T) {
 		s := start(t, bin, "SUBGATE_SDKAPPID=1400000001", "SUBGATE_POLICY_FILE=../../deploy/policy.example.yaml")
+		assert.Contains(t, s.waitFor(t, `"msg":"started"`), `"version":"`+e2eVersion+`"`)
 		status, body := post(t, "http://"+s.addr+"/"+sampleQuery, sample)
 		assert.Equal(t, 200, status)
 		assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`, body)
@@ -116,9 +113,9 @@ func TestServerEndToEnd(t *testing.T) {
 		assert.Equal(t, 200, resp.StatusCode)
 
 		// SIGTERM: a graceful shutdown and a clean exit.
-		require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+		require.NoError(t, s.Signal(syscall.SIGTERM))
 		s.waitFor(t, `"msg":"shutting down"`)
-		require.NoError(t, s.cmd.Wait())
+		require.NoError(t, s.Wait(patience))
 	})
 
 	t.Run("NoPolicyAllowsAll", func(t *testing.T) {
@@ -126,6 +123,12 @@ func TestServerEndToEnd(t *testing.T) {
 		status, body := post(t, "http://"+s.addr+"/"+sampleQuery, sample)
 		assert.Equal(t, 200, status)
 		assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, body)
+	})
+
+	t.Run("Version", func(t *testing.T) {
+		out, err := exec.Command(bin, "-version").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Regexp(t, `^subgate `+regexp.QuoteMeta(e2eVersion)+` \(go[0-9.]+\S* \S+/\S+\)\n$`, string(out))
 	})
 
 	t.Run("ConfigErrorRefusesToStart", func(t *testing.T) {

@@ -4,18 +4,24 @@
 //
 // The configuration and the policy are read once, at init. When they are wrong the error is
 // logged naming the variable or file, and every invocation answers a FAIL naming it, instead of
-// the function crash-looping.
+// the function crash-looping. bootstrap -version prints the version and exits.
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/lambdaevent"
 )
 
 func main() {
+	if version.Asked(os.Args[1:]) {
+		fmt.Println(version.Line())
+		return
+	}
 	lambda.Start(lambdaevent.Handler{Gate: gate.FromEnv(os.Getenv, os.Stdout)})
 }

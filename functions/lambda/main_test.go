@@ -4,33 +4,35 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/localrun"
 	"github.com/subgate/subgate/pkg/webhook"
-
-	"github.com/subgate/subgate/internal/testkit"
 )
 
-// The emulator the end-to-end test runs bootstrap under; `make test` installs it into bin/.
+// patience bounds waiting for the emulator to listen, for a log line and for it to stop: generous,
+// since the machine may be busy; nothing waits for it when things work.
+const patience = 30 * time.Second
+
+// The version the test builds bootstrap with, and the variable it sets.
 const (
-	envEmulator    = "SUBGATE_RIE"
-	emulatorName   = "aws-lambda-rie"
-	emulatorModule = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
+	versionVar = "github.com/subgate/subgate/internal/version.version"
+	e2eVersion = "v0.0.0-e2e"
 )
 
 var repoRoot = filepath.Join("..", "..")
@@ -75,10 +77,10 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 				assert.JSONEq(t, tt.want, fn.invoke(t, "e2e-"+tt.name, tt.payload))
 			})
 		}
-		out := fn.output.String()
-		assert.Equal(t, 1, strings.Count(out, "INIT START"), "the function was started once and never restarted:\n%s", out)
-		assert.Contains(t, out, `"request_id":"e2e-HTTPAPIConsoleEvent"`)
-		assert.Contains(t, out, `"request_id":"e2e-MalformedEvent","reason":"event not recognised: the payload is not a JSON object"`)
+		assert.Contains(t, fn.waitFor(t, `"msg":"started"`), `"version":"`+e2eVersion+`"`, "the start-up line reports the version bootstrap was built with")
+		assert.Equal(t, "decided", fn.logLine(t, "e2e-HTTPAPIConsoleEvent")["msg"])
+		assert.Equal(t, "event not recognised: the payload is not a JSON object", fn.logLine(t, "e2e-MalformedEvent")["reason"])
+		assert.Equal(t, 1, fn.initStarts(t, "e2e-NextInvokeAfterMalformedStillAnswers"), "the function was started once and never restarted:\n%s", fn.Output)
 	})
 
 	t.Run("Signed", func(t *testing.T) {
@@ -123,7 +125,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		assert.JSONEq(t,
 			`{"statusCode":200,"headers":`+headersJSON+`,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}","isBase64Encoded":false}`,
 			fn.invoke(t, "e2e-relay-down", groupEvent))
-		assert.Contains(t, fn.output.String(), `"request_id":"e2e-relay-down"`)
+		assert.Contains(t, fn.logLine(t, "e2e-relay-down")["reason"], "relay failed, answered OK instead")
 	})
 
 	t.Run("AnswersBeforeTheDeadlineWhenTheBackendHangs", func(t *testing.T) {
@@ -148,11 +150,9 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 			`{"statusCode":200,"headers":`+headersJSON+`,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}","isBase64Encoded":false}`,
 			fn.invoke(t, "e2e-hanging-backend", groupEvent))
 		<-arrived
-		out := fn.output.String()
-		assert.Contains(t, out, `"request_id":"e2e-hanging-backend"`)
-		assert.Contains(t, out, `relay failed, answered OK instead`)
-		assert.NotContains(t, out, "Task timed out")
-		assert.Equal(t, 1, strings.Count(out, "INIT START"), "the invocation was not timed out and the function not restarted:\n%s", out)
+		assert.Contains(t, fn.logLine(t, "e2e-hanging-backend")["reason"], "relay failed, answered OK instead")
+		assert.Equal(t, 1, fn.initStarts(t, "e2e-hanging-backend"), "the invocation was not timed out and the function not restarted:\n%s", fn.Output)
+		assert.NotContains(t, fn.Output.String(), "Task timed out")
 	})
 
 	t.Run("BrokenConfiguration", func(t *testing.T) {
@@ -165,32 +165,23 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		}
 		assert.JSONEq(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"`+info+`"}`,
 			fn.invoke(t, "e2e-broken-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
-		out := fn.output.String()
-		assert.Contains(t, out, `"msg":"subgate cannot start: fix the configuration","error":"invalid configuration: SUBGATE_SDKAPPID is not set`)
-		assert.Equal(t, 1, strings.Count(out, "INIT START"), "a configuration error does not crash-loop the function:\n%s", out)
+		assert.Contains(t, fn.waitFor(t, `"msg":"subgate cannot start: fix the configuration"`), `"error":"invalid configuration: SUBGATE_SDKAPPID is not set`)
+		assert.Equal(t, 1, fn.initStarts(t, "e2e-broken-raw"), "a configuration error does not crash-loop the function:\n%s", fn.Output)
 	})
+}
+
+func TestVersionFlag(t *testing.T) {
+	out, err := exec.Command(filepath.Join(buildTask(t), "bootstrap"), "-version").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Regexp(t, `^subgate `+regexp.QuoteMeta(e2eVersion)+` \(go[0-9.]+\S* \S+/\S+\)\n$`, string(out))
 }
 
 // findEmulator finds aws-lambda-rie: $SUBGATE_RIE, then bin/ of the repository, then PATH.
 func findEmulator(t *testing.T) string {
 	t.Helper()
-	if path := os.Getenv(envEmulator); path != "" {
-		if _, err := os.Stat(path); err != nil {
-			t.Fatalf("%s=%s: %v; `make test` installs the emulator there, or run: go install %s", envEmulator, path, err, emulatorModule)
-		}
-		return path
-	}
-	if path, err := filepath.Abs(filepath.Join(repoRoot, "bin", emulatorName)); err == nil {
-		if _, err := os.Stat(path); err == nil {
-			return path
-		}
-	}
-	if path, err := exec.LookPath(emulatorName); err == nil {
-		return path
-	}
-	t.Fatalf("the Lambda Runtime Interface Emulator (%s) is not installed: `make test` installs it into bin/ "+
-		"(or run: GOBIN=$PWD/bin go install %s), or set %s to its path", emulatorName, emulatorModule, envEmulator)
-	return ""
+	path, err := localrun.FindEmulator(repoRoot)
+	require.NoError(t, err)
+	return path
 }
 
 // buildTask builds bootstrap for this machine, packs it with the example policy by deploy/pack as
@@ -199,7 +190,7 @@ func buildTask(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	bootstrap := filepath.Join(dir, "bootstrap")
-	run(t, ".", []string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bootstrap, ".")
+	run(t, ".", []string{"CGO_ENABLED=0"}, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-X "+versionVar+"="+e2eVersion, "-o", bootstrap, ".")
 	archive := filepath.Join(dir, "lambda.zip")
 	run(t, repoRoot, nil, "go", "run", "./deploy/pack", "-o", archive, "-x", "bootstrap="+bootstrap,
 		"-policy", filepath.Join("deploy", "policy.example.yaml"))
@@ -239,86 +230,62 @@ func unzip(t *testing.T, archive, dir string) {
 
 // function is bootstrap running under the emulator.
 type function struct {
-	invokeURL string
-	output    *testkit.Buffer // the emulator's and the function's stdout and stderr
+	*localrun.Lambda
 }
 
 // startFunction starts the emulator on free loopback ports with bootstrap in task, the function's
 // environment set to env and nothing else, and stops it with SIGTERM when the test ends.
 func startFunction(t *testing.T, emulator, task string, env map[string]string) *function {
 	t.Helper()
-	apiAddr, runtimeAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(emulator,
-		"--runtime-interface-emulator-address", apiAddr,
-		"--runtime-api-address", runtimeAddr,
-		filepath.Join(task, "bootstrap"))
-	cmd.Dir = task // the function's working directory, as /var/task is on Lambda
-	cmd.Env = []string{"AWS_LAMBDA_FUNCTION_TIMEOUT=3", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_FUNCTION_NAME=subgate"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	output := &testkit.Buffer{}
-	cmd.Stdout, cmd.Stderr = output, output
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	fn, err := localrun.StartLambda(emulator, task, env, patience)
+	require.NoError(t, err)
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+		if err := fn.Stop(patience); errors.Is(err, localrun.ErrKilled) {
 			t.Errorf("the emulator did not stop on SIGTERM; killed it")
 		}
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", fn.Output)
+		}
 	})
-	waitListening(t, apiAddr, exited, output)
-	return &function{invokeURL: "http://" + apiAddr + "/2015-03-31/functions/function/invocations", output: output}
-}
-
-// waitListening waits until the emulator accepts connections on addr, failing if it exits first.
-func waitListening(t *testing.T, addr string, exited <-chan error, output *testkit.Buffer) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the emulator exited before listening on %s: %v\n%s", addr, err, output.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the emulator is not listening on %s: %v\n%s", addr, err, output.String())
-		}
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
+	return &function{fn}
 }
 
 // invoke sends one event through the emulator's Invoke API and returns the function's answer.
 func (f *function) invoke(t *testing.T, requestID string, payload []byte) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.invokeURL, bytes.NewReader(payload))
-	require.NoError(t, err)
-	req.Header.Set("X-Amzn-RequestId", requestID)
-	client := &http.Client{Timeout: 20 * time.Second}
-	resp, err := client.Do(req)
-	require.NoError(t, err, "invoke %s; emulator output:\n%s", requestID, f.output.String())
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "invoke %s answered %s; emulator output:\n%s", requestID, body, f.output.String())
-	return string(body)
+	out, err := f.Invoke(requestID, payload)
+	require.NoError(t, err, "emulator output:\n%s", f.Output)
+	return string(out)
+}
+
+// waitFor waits for a line of the emulator's output holding want (the function's lines reach it
+// through a pipe, after the answer may have) and returns it.
+func (f *function) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	line, err := f.Output.WaitFor(want, patience)
+	require.NoError(t, err, "emulator output:\n%s", f.Output)
+	return line
+}
+
+// logLine waits for subgate's log line of requestID and returns it decoded.
+func (f *function) logLine(t *testing.T, requestID string) map[string]any {
+	t.Helper()
+	line, err := f.Output.LogLine(requestID, patience)
+	require.NoError(t, err, "emulator output:\n%s", f.Output)
+	return line
+}
+
+// initStarts counts the function's starts so far, once the line of the last request, lastID, is in.
+func (f *function) initStarts(t *testing.T, lastID string) int {
+	t.Helper()
+	f.logLine(t, lastID)
+	n := 0
+	for _, line := range f.Output.Lines() {
+		if strings.Contains(line, "INIT START") {
+			n++
+		}
+	}
+	return n
 }
 
 // httpAPIEventWithQuery is the HTTP API console event with more added to its query string.

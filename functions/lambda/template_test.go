@@ -72,13 +72,15 @@ func TestTemplateMatchesBuildAndCode(t *testing.T) {
 		assert.Equal(t, ".", fn.CodeURI, "sam build runs the top-level Makefile")
 		assert.Equal(t, []string{"package-lambda"}, prerequisites(t, makefile, "build-"+id),
 			"sam build's target builds what make package-lambda builds")
-		assert.Contains(t, recipe(t, makefile, "build-"+id), `$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=dist/lambda/bootstrap -policy $(POLICY)`)
+		assert.Contains(t, recipe(t, makefile, "build-"+id), `$(PACK) -o dist/lambda.zip -dir "$(ARTIFACTS_DIR)" -x bootstrap=$(LAMBDA_BIN) -policy $(POLICY)`)
 	})
 	t.Run("HandlerIsTheBootstrapInTheZip", func(t *testing.T) {
 		assert.Equal(t, "bootstrap", fn.Handler)
 		build := recipe(t, makefile, "package-lambda")
-		assert.Contains(t, build, "$(LAMBDA_BUILD) -o dist/lambda/"+fn.Handler+" ./functions/lambda")
-		assert.Contains(t, build, "-x "+fn.Handler+"=dist/lambda/"+fn.Handler)
+		assert.True(t, strings.HasPrefix(build, "$(PACK) -check -policy $(POLICY)\n"), "the policy is checked before anything is built")
+		assert.Contains(t, build, "$(LAMBDA_BUILD) -o $(LAMBDA_BIN) ./functions/lambda")
+		assert.Contains(t, build, "-x "+fn.Handler+"=$(LAMBDA_BIN)")
+		assert.Equal(t, "bin/linux_$(ARCH)/lambda", variable(t, makefile, "LAMBDA_BIN"), "built outside dist/, which only pack writes")
 	})
 	t.Run("RuntimeIsTheOSOnlyRuntimeTheBuildTargets", func(t *testing.T) {
 		assert.Equal(t, "provided.al2023", fn.Runtime)

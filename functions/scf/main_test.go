@@ -4,37 +4,36 @@ package main
 // invokes it (scf-go-lib's Function.Invoke), with the configuration sent in each InvokeRequest.
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/rpc"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
 
+	"github.com/subgate/subgate/internal/localrun"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
 const (
 	answerRefusedJared = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
 	contentType        = "application/json; charset=utf-8"
-	// startTimeout bounds waiting for the process to listen and for a log line: generous, since
-	// the machine may be busy; nothing waits for it when things work.
-	startTimeout = 30 * time.Second
+	// patience bounds waiting for the process to listen, for a log line and for it to stop:
+	// generous, since the machine may be busy; nothing waits for it when things work.
+	patience = 30 * time.Second
+	// The version the test builds the binary with, and the variable it sets.
+	versionVar = "github.com/subgate/subgate/internal/version.version"
+	e2eVersion = "v0.0.0-e2e"
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -51,6 +50,7 @@ func TestEndToEnd(t *testing.T) {
 		assert.JSONEq(t, functionURLAnswer(200, answerRefusedJared), got)
 		line := fn.logLine(t, "req-function-url")
 		assert.Equal(t, "decided", line["msg"])
+		assert.Contains(t, fn.waitFor(t, `"msg":"started"`), `"version":"`+e2eVersion+`"`, "the first invocation builds the gate, which logs the version")
 		assert.Equal(t, "@TOA#_test_for_penn", line["official_account"])
 		assert.EqualValues(t, 1, line["refused"])
 
@@ -180,114 +180,46 @@ func TestEndToEnd(t *testing.T) {
 		assert.JSONEq(t, apiGatewayAnswer(500, problem), got)
 		got = fn.invoke(t, "req-broken-3", readFile(t, "..", "..", "deploy", "sample-request.json"), env)
 		assert.JSONEq(t, problem, got)
-		// Lines arrive in order: once the last request's is in, the start error is too.
 		assert.Equal(t, "failed", fn.logLine(t, "req-broken-3")["msg"])
-		assert.Contains(t, fn.stdout(), `"msg":"subgate cannot start: fix the configuration"`)
-		assert.Contains(t, fn.stdout(), `SUBGATE_SDKAPPID must be the app's SDKAppID`)
+		assert.Contains(t, fn.waitFor(t, `"msg":"subgate cannot start: fix the configuration"`), `SUBGATE_SDKAPPID must be the app's SDKAppID`)
 	})
 }
 
-// buildFunction builds this package's binary, as `make package-scf` does but for this machine.
+func TestVersionFlag(t *testing.T) {
+	out, err := exec.Command(buildFunction(t), "-version").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Regexp(t, `^subgate `+regexp.QuoteMeta(e2eVersion)+` \(go[0-9.]+\S* \S+/\S+\)\n$`, string(out))
+}
+
+// buildFunction builds this package's binary, as `make package-scf` does but for this machine,
+// with the version the start-up line must report.
 func buildFunction(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "main")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-X "+versionVar+"="+e2eVersion, "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	return bin
 }
 
-// function is a running SCF function process and an RPC client to it.
+// function is the SCF function binary, started as SCF starts it.
 type function struct {
-	client *rpc.Client
-
-	mu     sync.Mutex
-	lines  []string
-	closed bool // stdout has ended: the process is gone
-	added  *sync.Cond
+	*localrun.SCF
 }
 
-// startFunction starts bin as SCF does: _LAMBDA_SERVER_PORT names the port scf-go-lib serves
-// net/rpc on, and no SUBGATE_* variable is in its environment. The process is killed at cleanup.
+// startFunction starts bin as SCF does, and stops it when the test ends.
 func startFunction(t *testing.T, bin string) *function {
 	t.Helper()
-	port := freePort(t)
-	cmd := exec.Command(bin)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SUBGATE_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "_LAMBDA_SERVER_PORT="+port)
-	stdout, err := cmd.StdoutPipe()
+	fn, err := localrun.StartSCF(bin, t.TempDir(), patience)
 	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	fn := &function{}
-	fn.added = sync.NewCond(&fn.mu)
-	go fn.collect(stdout, exited)
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		_ = cmd.Wait()
+		_ = fn.Stop(patience)
 		if t.Failed() {
-			t.Logf("function stdout:\n%s\nstderr:\n%s", fn.stdout(), stderr.String())
+			t.Logf("function output:\n%s", fn.Output)
 		}
 	})
-
-	// scf-go-lib says nothing when it listens: dial until it answers, or the process ends.
-	deadline := time.Now().Add(startTimeout)
-	for {
-		conn, err := net.Dial("tcp", "127.0.0.1:"+port)
-		if err == nil {
-			fn.client = rpc.NewClient(conn)
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("the function exited before listening: %s", stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		require.True(t, time.Now().Before(deadline), "the function did not listen on port %s", port)
-	}
-	t.Cleanup(func() { fn.client.Close() })
-	require.NoError(t, fn.client.Call("Function.Ping", &messages.PingRequest{}, &messages.PingResponse{}))
-	return fn
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// collect keeps the function's log lines; exited is closed when its stdout closes.
-func (fn *function) collect(stdout io.Reader, exited chan<- struct{}) {
-	defer close(exited)
-	scanner := bufio.NewScanner(stdout)
-	scanner.Buffer(make([]byte, 64<<10), 1<<20)
-	for scanner.Scan() {
-		fn.mu.Lock()
-		fn.lines = append(fn.lines, scanner.Text())
-		fn.added.Broadcast()
-		fn.mu.Unlock()
-	}
-	fn.mu.Lock()
-	fn.closed = true
-	fn.added.Broadcast()
-	fn.mu.Unlock()
-}
-
-func (fn *function) stdout() string {
-	fn.mu.Lock()
-	defer fn.mu.Unlock()
-	return strings.Join(fn.lines, "\n")
+	return &function{fn}
 }
 
 // invoke sends one invoke request as the SCF runtime does, with env as the function's
@@ -300,53 +232,26 @@ func (fn *function) invoke(t *testing.T, requestID string, payload []byte, env m
 // invokeBy is invoke with the invocation's deadline, as SCF sends it in the invoke request.
 func (fn *function) invokeBy(t *testing.T, deadline time.Time, requestID string, payload []byte, env map[string]string) string {
 	t.Helper()
-	req := messages.InvokeRequest{
-		Payload:         payload,
-		RequestId:       requestID,
-		Deadline:        messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
-		FunctionName:    "subgate",
-		FunctionVersion: "$LATEST",
-		MemoryLimitInMb: 64,
-		TimeLimitInMs:   3000,
-	}
-	if env != nil {
-		data, err := json.Marshal(env)
-		require.NoError(t, err)
-		req.Environment = string(data)
-	}
-	var resp messages.InvokeResponse
-	require.NoError(t, fn.client.Call("Function.Invoke", &req, &resp))
-	require.Nil(t, resp.Error, "function error")
-	return string(resp.Payload)
+	out, err := fn.Invoke(localrun.SCFInvocation{RequestID: requestID, Payload: payload, Env: env, Deadline: deadline})
+	require.NoError(t, err, "function output:\n%s", fn.Output)
+	return string(out)
 }
 
 // logLine waits for the log line of requestID and returns it decoded. The gate writes it before
 // answering, but it reaches this process through a pipe, so it may arrive after the answer.
 func (fn *function) logLine(t *testing.T, requestID string) map[string]any {
 	t.Helper()
-	want := fmt.Sprintf(`"request_id":%q`, requestID)
-	timedOut := false
-	timer := time.AfterFunc(startTimeout, func() {
-		fn.mu.Lock()
-		timedOut = true
-		fn.added.Broadcast()
-		fn.mu.Unlock()
-	})
-	defer timer.Stop()
-	fn.mu.Lock()
-	defer fn.mu.Unlock()
-	for seen := 0; ; {
-		for ; seen < len(fn.lines); seen++ {
-			if strings.Contains(fn.lines[seen], want) {
-				var line map[string]any
-				require.NoError(t, json.Unmarshal([]byte(fn.lines[seen]), &line))
-				return line
-			}
-		}
-		require.False(t, fn.closed, "the function exited before logging %s", requestID)
-		require.False(t, timedOut, "no log line for %s", requestID)
-		fn.added.Wait()
-	}
+	line, err := fn.Output.LogLine(requestID, patience)
+	require.NoError(t, err, "function output:\n%s", fn.Output)
+	return line
+}
+
+// waitFor waits for a line holding want and returns it.
+func (fn *function) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	line, err := fn.Output.WaitFor(want, patience)
+	require.NoError(t, err, "function output:\n%s", fn.Output)
+	return line
 }
 
 func readFile(t *testing.T, path ...string) []byte {

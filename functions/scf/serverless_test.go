@@ -45,10 +45,12 @@ type serverlessYML struct {
 
 // packageSCF is what `make -n package-scf` says the target does.
 type packageSCF struct {
-	builds  map[string]string // go package -> the binary it is built into
-	flags   map[string]string // go package -> the build command line
-	zips    map[string]packCommand
-	unpacks map[string]string // zip -> the folder it is unpacked into
+	commands []string          // every command, in order
+	builds   map[string]string // go package -> the binary it is built into
+	flags    map[string]string // go package -> the build command line
+	zips     map[string]packCommand
+	unpacks  map[string]string // zip -> the folder it is unpacked into
+	checked  string            // the policy pack -check checks
 }
 
 type packCommand struct {
@@ -135,8 +137,29 @@ func TestWebFunctionPackage(t *testing.T) {
 
 func assertBuiltForSCF(t *testing.T, command string) {
 	t.Helper()
-	for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "-trimpath", `-ldflags "-s -w"`} {
+	for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "-trimpath",
+		`-ldflags "-s -w -X github.com/subgate/subgate/internal/version.version=` + packageVersion + `"`} {
 		assert.Contains(t, command, want)
+	}
+}
+
+// packageVersion is the VERSION the test gives make: it is linked into every binary.
+const packageVersion = "v9.9.9-test"
+
+// A broken policy must stop make package before it compiles anything, and the binaries are built
+// outside dist/, which only pack writes (a whole folder or zip at a time).
+func TestPackageSCFChecksThePolicyFirst(t *testing.T) {
+	pkg := readPackageSCF(t)
+	require.NotEmpty(t, pkg.commands)
+	assert.True(t, strings.HasPrefix(pkg.commands[0], "go run ./deploy/pack -check "), "the first command checks the policy: %s", pkg.commands[0])
+	assert.Equal(t, pkg.zips["dist/scf.zip"].policy, pkg.checked)
+	for _, binary := range pkg.builds {
+		assert.False(t, strings.HasPrefix(binary, "dist/"), "%s is built into dist/, where a failed build would leave it", binary)
+	}
+	for _, command := range pkg.commands {
+		if strings.Contains(command, "dist/") {
+			assert.True(t, strings.HasPrefix(command, "go run ./deploy/pack "), "only pack writes dist/: %s", command)
+		}
 	}
 }
 
@@ -144,7 +167,7 @@ func assertBuiltForSCF(t *testing.T, command string) {
 // reads what it builds, packs and unpacks.
 func readPackageSCF(t *testing.T) packageSCF {
 	t.Helper()
-	cmd := exec.Command("make", "-n", "package-scf", "GO=go", "POLICY=deploy/policy.example.yaml")
+	cmd := exec.Command("make", "--no-print-directory", "-n", "package-scf", "GO=go", "POLICY=deploy/policy.example.yaml", "VERSION="+packageVersion)
 	cmd.Dir = filepath.Join("..", "..")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "make -n package-scf: %s", out)
@@ -152,6 +175,14 @@ func readPackageSCF(t *testing.T) packageSCF {
 	build := regexp.MustCompile(` go build .*-o (\S+) (\./\S+)$`)
 	for _, line := range strings.Split(string(out), "\n") {
 		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		pkg.commands = append(pkg.commands, line)
+		if policy, ok := strings.CutPrefix(line, "go run ./deploy/pack -check -policy "); ok {
+			pkg.checked = policy
+			continue
+		}
 		if m := build.FindStringSubmatch(line); m != nil {
 			pkg.builds[m[2]], pkg.flags[m[2]] = m[1], line
 		}

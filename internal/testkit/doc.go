@@ -2,7 +2,8 @@
 // must have (well-formed, documented, OK only for a request that passed the SdkAppid and signature
 // checks, refusing only IDs from the request and each once, never letting the denied subscriber
 // "jared" or an empty ID through), the deployments the entrypoints' fuzz targets invoke, a check of
-// the internal fault lines in a log, and a log buffer safe for concurrent writes.
+// the internal fault lines in a log, a log buffer safe for concurrent writes, and a copy of the
+// repository for tests that run make.
 //
 // Only tests import it.
 package testkit

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/webhook"
@@ -74,17 +75,19 @@ func Broken(err error, logger *slog.Logger) *Gate {
 }
 
 // FromEnv reads the configuration through getenv, loads the policy, and returns a Gate logging JSON
-// lines to w. When either fails, the error is logged once and the returned Gate is Broken.
+// lines to w. It logs one start-up line with subgate's version ("started" at info), or, when the
+// configuration or the policy cannot be loaded, the error (at error) and returns a Broken Gate.
 func FromEnv(getenv func(string) string, w io.Writer) *Gate {
 	cfg, err := config.FromEnv(getenv)
 	logger := NewLogger(w, cfg.LogLevel)
 	if err == nil {
 		var p *policy.Policy
 		if p, err = cfg.LoadPolicy(); err == nil {
+			logger.Info("started", "version", version.String())
 			return New(cfg, p, logger)
 		}
 	}
-	logger.Error("subgate cannot start: fix the configuration", "error", err.Error())
+	logger.Error("subgate cannot start: fix the configuration", "error", err.Error(), "version", version.String())
 	return Broken(err, logger)
 }
 

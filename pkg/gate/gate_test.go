@@ -275,7 +275,7 @@ func TestFromEnv(t *testing.T) {
 		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicy: `deny: ["leckie"]`}[k]
 	}, &logs)
 	require.NoError(t, g.Err())
-	assert.Empty(t, logs.String())
+	assert.Regexp(t, `^\{"time":"[^"]+","level":"INFO","msg":"started","version":"[^"]+"\}\n$`, logs.String(), "one start-up line, with the version")
 	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
 	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["leckie"]}`, string(resp.Body))
 }

@@ -2,9 +2,11 @@ package gate
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -68,14 +70,58 @@ func TestServeHTTPDoesNotReadOversizedBodyWhole(t *testing.T) {
 	assert.LessOrEqual(t, body.n, MaxBodyBytes+1+32<<10, "read no more than the limit and one buffer")
 }
 
+// A request's X-Request-Id, when usable, is its ID in the log line and in the answer's
+// X-Request-Id; any other request gets a new one, 16 hex digits.
 func TestServeHTTPRequestID(t *testing.T) {
-	var logs bytes.Buffer
-	req := httptest.NewRequest("POST", "/?"+query(webhook.CommandBeforeAddSubscriber).Encode(), bytes.NewReader(sample(t)))
-	req.Header.Set("X-Request-Id", "abc-123")
-	rec := httptest.NewRecorder()
-	newGate(t, false, &logs).ServeHTTP(rec, req)
-	assert.Equal(t, 200, rec.Code)
-	assert.Contains(t, logs.String(), `"request_id":"abc-123"`)
+	generated := regexp.MustCompile(`^[0-9a-f]{16}$`)
+	tests := []struct {
+		name   string
+		ids    []string // the request's X-Request-Id values
+		method string
+		kept   bool
+	}{
+		{name: "Kept", ids: []string{"abc-123"}, kept: true},
+		{name: "KeptUUID", ids: []string{"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"}, kept: true},
+		{name: "KeptAtTheLengthLimit", ids: []string{strings.Repeat("r", maxRequestIDLen)}, kept: true},
+		{name: "KeptOnARefusal", ids: []string{"abc-405"}, method: "GET", kept: true},
+		{name: "Missing"},
+		{name: "Empty", ids: []string{""}},
+		{name: "TooLong", ids: []string{strings.Repeat("r", maxRequestIDLen+1)}},
+		{name: "Space", ids: []string{"abc 123"}},
+		{name: "ControlCharacter", ids: []string{"abc\x01"}},
+		{name: "Newline", ids: []string{"abc\n{\"forged\":1}"}},
+		{name: "NotASCII", ids: []string{"abc-é"}},
+		{name: "Repeated", ids: []string{"one", "two"}},
+		{name: "MissingOnARefusal", method: "GET"},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method := tt.method
+			if method == "" {
+				method = "POST"
+			}
+			var logs bytes.Buffer
+			req := httptest.NewRequest(method, "/?"+query(webhook.CommandBeforeAddSubscriber).Encode(), bytes.NewReader(sample(t)))
+			for _, id := range tt.ids {
+				req.Header.Add("X-Request-Id", id)
+			}
+			rec := httptest.NewRecorder()
+			newGate(t, false, &logs).ServeHTTP(rec, req)
+			got := rec.Header().Values("X-Request-Id")
+			require.Len(t, got, 1, "the answer carries one X-Request-Id")
+			if tt.kept {
+				assert.Equal(t, tt.ids[0], got[0])
+			} else {
+				assert.Regexp(t, generated, got[0])
+				assert.False(t, seen[got[0]], "a new ID each time")
+				seen[got[0]] = true
+			}
+			var line map[string]any
+			require.NoError(t, json.Unmarshal(logs.Bytes(), &line), logs.String())
+			assert.Equal(t, got[0], line["request_id"], "the log line holds the same ID")
+		})
+	}
 }
 
 type countingReader struct {

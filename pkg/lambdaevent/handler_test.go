@@ -317,6 +317,7 @@ func TestInvokeSignedRequest(t *testing.T) {
 func TestInvokeLogsTheLambdaRequestID(t *testing.T) {
 	var logs bytes.Buffer
 	g := newTestGate(t, &logs, nil)
+	logs.Reset() // the start-up line
 	invoke(t, g, fixture(t, "http-api-base64-body.json"))
 	invoke(t, g, fixture(t, "http-api-bad-base64.json"))
 	lines := bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n"))

@@ -1,0 +1,133 @@
+//go:build unix
+
+package localrun
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// ErrKilled is what Stop returns when the process did not exit within its grace time after
+// SIGTERM and was killed.
+var ErrKilled = errors.New("did not exit after SIGTERM; killed")
+
+// Process is a started process whose standard output and error are collected in Output.
+type Process struct {
+	Output *Output
+
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error // what cmd.Wait returned; read it after exited is closed
+}
+
+// pipeDelay bounds how long a process's output is read after it exits, when a child it left
+// behind still holds the pipe.
+const pipeDelay = 5 * time.Second
+
+// Start starts cmd in a process group of its own, its standard output and error collected in
+// one Output.
+func Start(cmd *exec.Cmd) (*Process, error) {
+	p := &Process{Output: &Output{}, cmd: cmd, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.Output, p.Output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = pipeDelay
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		p.err = cmd.Wait()
+		p.Output.Close()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// Pid is the process's ID.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Exited is closed when the process has exited and its output is all in.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Err is how the process ended (nil for exit status 0); call it once Exited is closed.
+func (p *Process) Err() error { return p.err }
+
+// Signal sends sig to the process.
+func (p *Process) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Wait waits up to timeout for the process to exit and returns how it ended.
+func (p *Process) Wait(timeout time.Duration) error {
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(timeout):
+		return fmt.Errorf("pid %d is still running after %s", p.Pid(), timeout)
+	}
+}
+
+// Stop sends SIGTERM and waits up to grace for the process to exit; then it kills the process
+// and every process of its group and returns ErrKilled. Otherwise it returns how the process
+// ended. Stopping a process that has exited returns how it ended.
+func (p *Process) Stop(grace time.Duration) error {
+	select {
+	case <-p.exited:
+		return p.err
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(grace):
+	}
+	p.Kill()
+	return ErrKilled
+}
+
+// Kill kills the process and every process of its group, and waits for it.
+func (p *Process) Kill() {
+	_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
+	<-p.exited
+}
+
+// WaitListening waits up to timeout until addr accepts TCP connections. It fails at once if the
+// process exits first.
+func (p *Process) WaitListening(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing listens on %s after %s: %w", addr, timeout, err)
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("the process exited (%s) before listening on %s", describe(p.err), addr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// FreeAddr is a loopback address (127.0.0.1:port) that was free a moment ago.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// describe says how a process ended, given what cmd.Wait returned.
+func describe(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}

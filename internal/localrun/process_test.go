@@ -1,0 +1,54 @@
+//go:build unix
+
+package localrun
+
+import (
+	"net"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const patience = 30 * time.Second
+
+func TestStopEndsAProcessThatHandlesSIGTERM(t *testing.T) {
+	p, err := Start(exec.Command("sh", "-c", `trap 'echo stopping; exit 0' TERM; echo ready; while :; do sleep 0.05; done`))
+	require.NoError(t, err)
+	_, err = p.Output.WaitFor("ready", patience)
+	require.NoError(t, err)
+	require.NoError(t, p.Stop(patience))
+	assert.Equal(t, []string{"ready", "stopping"}, p.Output.Lines())
+}
+
+func TestStopKillsAProcessThatIgnoresSIGTERM(t *testing.T) {
+	// The child shell ignores SIGTERM too: the kill reaches the whole process group.
+	p, err := Start(exec.Command("sh", "-c", `trap '' TERM; sh -c 'trap "" TERM; echo child; sleep 600' & echo ready; wait`))
+	require.NoError(t, err)
+	_, err = p.Output.WaitFor("child", patience)
+	require.NoError(t, err)
+	assert.ErrorIs(t, p.Stop(50*time.Millisecond), ErrKilled)
+	select {
+	case <-p.Exited():
+	default:
+		t.Fatal("Stop returned before the process exited")
+	}
+}
+
+func TestWaitListening(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	p, err := Start(exec.Command("sleep", "600"))
+	require.NoError(t, err)
+	defer p.Kill()
+	require.NoError(t, p.WaitListening(ln.Addr().String(), patience))
+
+	gone, err := Start(exec.Command("true"))
+	require.NoError(t, err)
+	addr, err := FreeAddr()
+	require.NoError(t, err)
+	assert.ErrorContains(t, gone.WaitListening(addr, patience), "the process exited (exit status 0) before listening on "+addr)
+}
