@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -784,4 +786,49 @@ func TestConcurrentCurrent(t *testing.T) {
 		t.Error(err)
 	}
 	assert.Empty(t, f.warnings())
+}
+
+// TestHTTPSLocation: a bundle served by a web server (an https:// URL; plain http on loopback),
+// with ETags, whose URL's query (a presigned URL's signature) is never shown.
+func TestHTTPSLocation(t *testing.T) {
+	var mu sync.Mutex
+	data, status := makeBundle(t, made, "alice"), http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if status != http.StatusOK {
+			http.Error(w, "the CDN is down", status)
+			return
+		}
+		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, sha256.Sum256(data)))
+		http.ServeContent(w, r, "policy.bundle", time.Time{}, bytes.NewReader(data))
+	}))
+	defer srv.Close()
+	serve := func(d []byte, s int) {
+		mu.Lock()
+		defer mu.Unlock()
+		data, status = d, s
+	}
+
+	f := &fixture{t: t, clock: &testClock{now: made}, logs: &logBuffer{}, cfg: config.Config{
+		PolicyURL: srv.URL + "/policy.bundle?X-Amz-Signature=presigned-secret", PolicyRefresh: config.DefaultPolicyRefresh, PolicyFetchTimeout: time.Second}}
+	f.transport = &http.Transport{}
+	f.open()
+	v1 := f.current()
+	assert.Equal(t, srv.URL+"/policy.bundle?…", v1.Origin)
+	assert.Equal(t, []string{"alice"}, refused(v1))
+	f.refresh(v1)
+	assert.Same(t, v1, f.current(), "304")
+	assert.Len(t, f.logs.lines(t, "policy unchanged"), 1)
+
+	serve(data, http.StatusServiceUnavailable)
+	f.refresh(v1)
+	require.Len(t, f.warnings(), 1)
+	assert.Equal(t, "policy store failed: GET "+srv.URL+"/policy.bundle?…: 503 Service Unavailable", f.warnings()[0]["error"])
+
+	v2 := makeBundle(t, made, "bob")
+	serve(v2, http.StatusOK)
+	f.refresh(v1)
+	assert.Equal(t, revisionOf(t, v2), f.current().Revision)
+	assert.NotContains(t, f.logs.String(), "presigned-secret")
 }
