@@ -31,10 +31,22 @@ const (
 
 	EnvForwardURL     = "SUBGATE_FORWARD_URL"
 	EnvForwardTimeout = "SUBGATE_FORWARD_TIMEOUT"
+
+	EnvPolicyURL          = "SUBGATE_POLICY_URL"
+	EnvS3Endpoint         = "SUBGATE_S3_ENDPOINT"
+	EnvS3Region           = "SUBGATE_S3_REGION"
+	EnvS3PathStyle        = "SUBGATE_S3_PATH_STYLE"
+	EnvPolicyRefresh      = "SUBGATE_POLICY_REFRESH"
+	EnvPolicyFetchTimeout = "SUBGATE_POLICY_FETCH_TIMEOUT"
 )
 
+// EnvAWSRegion is the region Lambda runs a function in; the store's region when SUBGATE_S3_REGION
+// is not set. It is not subgate's to set, so it is not in Variables.
+const EnvAWSRegion = "AWS_REGION"
+
 // Variables lists every variable subgate reads, for deployment files to be checked against.
-var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvForwardURL, EnvForwardTimeout}
+var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvForwardURL, EnvForwardTimeout,
+	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
 const DefaultAddr = "127.0.0.1:8080"
@@ -44,6 +56,24 @@ const DefaultAddr = "127.0.0.1:8080"
 const (
 	DefaultForwardTimeout = 1500 * time.Millisecond
 	MaxForwardTimeout     = 1800 * time.Millisecond
+)
+
+// DefaultPolicyRefresh is how often a warm function asks the store whether its bundle changed,
+// unless SUBGATE_POLICY_REFRESH says otherwise; MinPolicyRefresh is the shortest interval allowed.
+const (
+	DefaultPolicyRefresh = 30 * time.Second
+	MinPolicyRefresh     = 5 * time.Second
+)
+
+// DefaultPolicyFetchTimeout bounds a fetch of the bundle unless SUBGATE_POLICY_FETCH_TIMEOUT says
+// otherwise. The first answer of a cold function waits for its first fetch, so the timeout is held
+// to MaxPolicyFetchTimeout: Chat waits 2 s for the whole answer, and an entrypoint keeps up to
+// 250 ms of the invocation's time to send the answer (gate.AnswerReserve); 1.5 s of fetch leaves
+// 250 ms more for the platform's cold start and the decision. (A refresh of a warm function is
+// bounded by the same timeout, but no answer waits for it.)
+const (
+	DefaultPolicyFetchTimeout = time.Second
+	MaxPolicyFetchTimeout     = 1500 * time.Millisecond
 )
 
 // ErrInvalid is wrapped by every configuration error.
@@ -64,6 +94,21 @@ type Config struct {
 	// ForwardURL is the app's existing webhook backend, which gets every other command; nil when unset.
 	ForwardURL     *url.URL
 	ForwardTimeout time.Duration
+
+	// PolicyURL is where the policy bundle is fetched from: s3://BUCKET/KEY or an https:// URL, as
+	// given; "" when the policy is not fetched. Show it only as the policy source does, without
+	// its query string: a presigned URL's query is a credential.
+	PolicyURL string
+	// S3Endpoint is an S3-compatible store's endpoint, scheme and host ("" for Amazon S3).
+	S3Endpoint string
+	// S3Region is the store's region: SUBGATE_S3_REGION, else AWS_REGION.
+	S3Region string
+	// S3PathStyle puts the bucket in the path instead of the host name.
+	S3PathStyle bool
+	// PolicyRefresh is how often a warm function revalidates its bundle.
+	PolicyRefresh time.Duration
+	// PolicyFetchTimeout bounds each fetch of the bundle.
+	PolicyFetchTimeout time.Duration
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's lookup in tests).
@@ -119,6 +164,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err := c.readForward(get); err != nil {
 		return c, err
 	}
+	if err := c.readPolicyURL(get); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -152,6 +200,113 @@ func (c *Config) readForward(get func(string) string) error {
 	return nil
 }
 
+// readPolicyURL reads where the policy bundle is fetched from, how, and how often. The URL and the
+// endpoint must be https, except on a loopback host, as the forward URL: what the function fetches
+// decides who may subscribe. Messages never repeat the URL's query, which may be a credential.
+func (c *Config) readPolicyURL(get func(string) string) error {
+	c.PolicyRefresh, c.PolicyFetchTimeout = DefaultPolicyRefresh, DefaultPolicyFetchTimeout
+	if s := get(EnvPolicyRefresh); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < MinPolicyRefresh {
+			return fmt.Errorf("%w: %s must be a Go duration of at least %s, such as 30s or 5m, not %q", ErrInvalid, EnvPolicyRefresh, MinPolicyRefresh, s)
+		}
+		c.PolicyRefresh = d
+	}
+	if s := get(EnvPolicyFetchTimeout); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || d > MaxPolicyFetchTimeout {
+			return fmt.Errorf("%w: %s must be a Go duration above 0 and at most %s (a cold function's first answer waits for the fetch, and Chat waits 2s for it), not %q",
+				ErrInvalid, EnvPolicyFetchTimeout, MaxPolicyFetchTimeout, s)
+		}
+		c.PolicyFetchTimeout = d
+	}
+	switch s := strings.ToLower(get(EnvS3PathStyle)); s {
+	case "", "false":
+	case "true":
+		c.S3PathStyle = true
+	default:
+		return fmt.Errorf("%w: %s must be true or false, not %q", ErrInvalid, EnvS3PathStyle, s)
+	}
+	if raw := get(EnvS3Endpoint); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
+			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%w: %s must be an https:// URL of a scheme and a host (and port) only, such as https://cos.ap-guangzhou.myqcloud.com, not %q",
+				ErrInvalid, EnvS3Endpoint, shownURL(raw))
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvS3Endpoint, raw)
+		}
+		c.S3Endpoint = raw
+	}
+	regionFrom := EnvS3Region
+	if c.S3Region = get(EnvS3Region); c.S3Region != "" && !isRegion(c.S3Region) {
+		return fmt.Errorf("%w: %s must be the store's region, such as us-east-1 or ap-guangzhou, not %q", ErrInvalid, EnvS3Region, c.S3Region)
+	}
+	if c.S3Region == "" {
+		regionFrom, c.S3Region = EnvAWSRegion, get(EnvAWSRegion)
+	}
+	raw := get(EnvPolicyURL)
+	if raw == "" {
+		return nil
+	}
+	if strings.TrimSpace(c.Policy) != "" {
+		return fmt.Errorf("%w: %s and %s are both set: use %s (and %s for a fallback used until the first bundle is fetched, if you want one)",
+			ErrInvalid, EnvPolicyURL, EnvPolicy, EnvPolicyURL, EnvPolicyFile)
+	}
+	if rest, ok := strings.CutPrefix(raw, "s3://"); ok {
+		bucket, key, _ := strings.Cut(rest, "/")
+		if bucket == "" || key == "" {
+			return fmt.Errorf("%w: %s must be s3://BUCKET/KEY or an https:// URL, not %q", ErrInvalid, EnvPolicyURL, raw)
+		}
+		if !isRegion(c.S3Region) {
+			return fmt.Errorf("%w: %s is an s3:// URL, which needs the store's region: set %s (or %s) to one such as us-east-1 or ap-guangzhou (%s is %q)",
+				ErrInvalid, EnvPolicyURL, EnvS3Region, EnvAWSRegion, regionFrom, c.S3Region)
+		}
+		c.PolicyURL = raw
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%w: %s must be s3://BUCKET/KEY or an https:// URL, not %q", ErrInvalid, EnvPolicyURL, shownURL(raw))
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvPolicyURL, shownURL(raw))
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: %s must not carry a user or password", ErrInvalid, EnvPolicyURL)
+	}
+	c.PolicyURL = raw
+	return nil
+}
+
+// shownURL is a URL as an error message shows it: without its user, password and query (a
+// presigned URL's query is a credential), or only its scheme when it does not parse.
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		scheme, _, _ := strings.Cut(raw, ":")
+		return scheme + ":…"
+	}
+	shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath, Opaque: u.Opaque}
+	if u.RawQuery != "" {
+		return shown.String() + "?…"
+	}
+	return shown.String()
+}
+
+// isRegion reports whether s looks like a region name: letters, digits and inner '-'.
+func isRegion(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (c != '-' || i == 0 || i == len(s)-1) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true
@@ -160,11 +315,21 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// PolicyFilePath is the path of the policy file SUBGATE_POLICY_FILE names: as given when it is
+// absolute or found from the working directory, else beside the executable (see findPolicyFile);
+// "" when it is not set.
+func (c Config) PolicyFilePath() string {
+	if c.PolicyFile == "" {
+		return ""
+	}
+	return findPolicyFile(c.PolicyFile, executableDir())
+}
+
 // LoadPolicy loads the configured policy: the file, the inline text, or allow-all when neither is set.
 func (c Config) LoadPolicy() (*policy.Policy, error) {
 	switch {
 	case c.PolicyFile != "":
-		p, err := policy.Load(findPolicyFile(c.PolicyFile, executableDir()))
+		p, err := policy.Load(c.PolicyFilePath())
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, EnvPolicyFile, err)
 		}

@@ -24,23 +24,23 @@ func TestFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "Minimal", vars: map[string]string{EnvSdkAppID: "1400000001"},
-			want: Config{SdkAppID: "1400000001", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+			want: Config{SdkAppID: "1400000001", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "Everything", vars: map[string]string{EnvSdkAppID: " 1400000001 ", EnvToken: "tok", EnvMaxSkew: "2m",
 			EnvPolicyFile: "p.yaml", EnvLogLevel: "DEBUG", EnvAddr: "0.0.0.0:9000"},
-			want: Config{SdkAppID: "1400000001", Token: "tok", MaxSkew: 2 * time.Minute, PolicyFile: "p.yaml", LogLevel: slog.LevelDebug, Addr: "0.0.0.0:9000", ForwardTimeout: DefaultForwardTimeout}},
+			want: Config{SdkAppID: "1400000001", Token: "tok", MaxSkew: 2 * time.Minute, PolicyFile: "p.yaml", LogLevel: slog.LevelDebug, Addr: "0.0.0.0:9000", ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "InlinePolicy", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "deny: [x]", EnvLogLevel: "warn"},
-			want: Config{SdkAppID: "1", Policy: "deny: [x]", MaxSkew: 60 * time.Second, LogLevel: slog.LevelWarn, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+			want: Config{SdkAppID: "1", Policy: "deny: [x]", MaxSkew: 60 * time.Second, LogLevel: slog.LevelWarn, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "BlankInlinePolicyWithFile", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "  ", EnvPolicyFile: "p.yaml", EnvLogLevel: "error"},
-			want: Config{SdkAppID: "1", Policy: "  ", PolicyFile: "p.yaml", MaxSkew: 60 * time.Second, LogLevel: slog.LevelError, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+			want: Config{SdkAppID: "1", Policy: "  ", PolicyFile: "p.yaml", MaxSkew: 60 * time.Second, LogLevel: slog.LevelError, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardHTTPS", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "https://im.example.com/callback?x=1", EnvForwardTimeout: "1800ms"},
 			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
-				ForwardURL: mustURL("https://im.example.com/callback?x=1"), ForwardTimeout: 1800 * time.Millisecond}},
+				ForwardURL: mustURL("https://im.example.com/callback?x=1"), ForwardTimeout: 1800 * time.Millisecond, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardLoopbackHTTP", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://127.0.0.1:9001/"},
 			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
-				ForwardURL: mustURL("http://127.0.0.1:9001/"), ForwardTimeout: DefaultForwardTimeout}},
+				ForwardURL: mustURL("http://127.0.0.1:9001/"), ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardLocalhostIPv6", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://[::1]:9001/"},
 			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
-				ForwardURL: mustURL("http://[::1]:9001/"), ForwardTimeout: DefaultForwardTimeout}},
+				ForwardURL: mustURL("http://[::1]:9001/"), ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardPlainHTTP", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://im.example.com/cb"},
 			wantErr: `invalid configuration: SUBGATE_FORWARD_URL must use https:// (plain http is allowed only to a loopback host), not "http://im.example.com/cb"`},
 		{name: "ForwardNotURL", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "im.example.com/cb"},
@@ -59,9 +59,9 @@ func TestFromEnv(t *testing.T) {
 		{name: "NegativeSkew", vars: map[string]string{EnvSdkAppID: "1", EnvMaxSkew: "-1s"}, wantErr: `SUBGATE_MAX_SKEW must be a positive Go duration`},
 		{name: "BothPolicies", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "deny: [x]", EnvPolicyFile: "p.yaml"}, wantErr: "invalid configuration: SUBGATE_POLICY_FILE and SUBGATE_POLICY are both set: use one"},
 		{name: "LogIDsFalse", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "false"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, OmitLogIDs: true, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, OmitLogIDs: true, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "LogIDsTrue", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "true"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout}},
+			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "BadLogIDs", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "no"}, wantErr: `invalid configuration: SUBGATE_LOG_IDS must be true or false, not "no"`},
 		{name: "BadLogLevel", vars: map[string]string{EnvSdkAppID: "1", EnvLogLevel: "verbose"}, wantErr: `invalid configuration: SUBGATE_LOG_LEVEL must be debug, info, warn or error, not "verbose"`},
 	}
@@ -122,4 +122,128 @@ func TestFindPolicyFile(t *testing.T) {
 	assert.Equal(t, "config_test.go", findPolicyFile("config_test.go", exeDir), "the working directory first")
 	assert.Equal(t, "missing.yaml", findPolicyFile("missing.yaml", exeDir), "not found: the path as given, for the error")
 	assert.Equal(t, "/abs/policy.yaml", findPolicyFile("/abs/policy.yaml", exeDir))
+}
+
+// policySource is the part of a Config that says where the policy is fetched from, and how.
+type policySource struct {
+	PolicyFile, PolicyURL, S3Endpoint, S3Region string
+	S3PathStyle                                 bool
+	PolicyRefresh, PolicyFetchTimeout           time.Duration
+}
+
+func TestFromEnvPolicyURL(t *testing.T) {
+	// fetched is the source a test expects: defaults, and what it gives.
+	fetched := func(s policySource) policySource {
+		if s.PolicyRefresh == 0 {
+			s.PolicyRefresh = DefaultPolicyRefresh
+		}
+		if s.PolicyFetchTimeout == 0 {
+			s.PolicyFetchTimeout = DefaultPolicyFetchTimeout
+		}
+		return s
+	}
+	const presigned = "https://cdn.example.com/policy.bundle?X-Amz-Signature=a-secret-signature"
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		want    policySource
+		wantErr string
+	}{
+		{name: "NoURL", vars: map[string]string{},
+			want: fetched(policySource{})},
+		{name: "S3WithAWSRegion", vars: map[string]string{EnvPolicyURL: "s3://my-bucket/subgate/policy.bundle", EnvAWSRegion: "eu-west-1"},
+			want: fetched(policySource{PolicyURL: "s3://my-bucket/subgate/policy.bundle", S3Region: "eu-west-1"})},
+		{name: "S3RegionWinsOverAWSRegion", vars: map[string]string{EnvPolicyURL: "s3://b/k", EnvS3Region: "ap-guangzhou", EnvAWSRegion: "eu-west-1"},
+			want: fetched(policySource{PolicyURL: "s3://b/k", S3Region: "ap-guangzhou"})},
+		{name: "COS", vars: map[string]string{EnvPolicyURL: " s3://subgate-1250000000/policy.bundle ", EnvS3Endpoint: "https://cos.ap-guangzhou.myqcloud.com",
+			EnvS3Region: "ap-guangzhou", EnvPolicyRefresh: "1m", EnvPolicyFetchTimeout: "1500ms", EnvPolicyFile: "policy.yaml"},
+			want: policySource{PolicyFile: "policy.yaml", PolicyURL: "s3://subgate-1250000000/policy.bundle", S3Endpoint: "https://cos.ap-guangzhou.myqcloud.com",
+				S3Region: "ap-guangzhou", PolicyRefresh: time.Minute, PolicyFetchTimeout: 1500 * time.Millisecond}},
+		{name: "LoopbackStorePathStyle", vars: map[string]string{EnvPolicyURL: "s3://b/k", EnvS3Endpoint: "http://127.0.0.1:9000", EnvS3Region: "us-east-1", EnvS3PathStyle: "TRUE"},
+			want: fetched(policySource{PolicyURL: "s3://b/k", S3Endpoint: "http://127.0.0.1:9000", S3Region: "us-east-1", S3PathStyle: true})},
+		{name: "PathStyleFalse", vars: map[string]string{EnvS3PathStyle: "false"},
+			want: fetched(policySource{})},
+		{name: "HTTPS", vars: map[string]string{EnvPolicyURL: presigned},
+			want: fetched(policySource{PolicyURL: presigned})},
+		{name: "LoopbackHTTP", vars: map[string]string{EnvPolicyURL: "http://localhost:8000/policy.bundle"},
+			want: fetched(policySource{PolicyURL: "http://localhost:8000/policy.bundle"})},
+		{name: "RefreshAtTheFloor", vars: map[string]string{EnvPolicyRefresh: "5s", EnvPolicyFetchTimeout: "1ms"},
+			want: fetched(policySource{PolicyRefresh: 5 * time.Second, PolicyFetchTimeout: time.Millisecond})},
+
+		{name: "InlinePolicyWithURL", vars: map[string]string{EnvPolicyURL: "https://cdn.example.com/p.bundle", EnvPolicy: "deny: [x]"},
+			wantErr: "invalid configuration: SUBGATE_POLICY_URL and SUBGATE_POLICY are both set: use SUBGATE_POLICY_URL (and SUBGATE_POLICY_FILE for a fallback used until the first bundle is fetched, if you want one)"},
+		{name: "NotAURL", vars: map[string]string{EnvPolicyURL: "my-bucket/policy.bundle"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not "my-bucket/policy.bundle"`},
+		{name: "OtherScheme", vars: map[string]string{EnvPolicyURL: "gs://b/k"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not "gs://b/k"`},
+		{name: "S3WithoutKey", vars: map[string]string{EnvPolicyURL: "s3://my-bucket/", EnvAWSRegion: "us-east-1"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not "s3://my-bucket/"`},
+		{name: "S3WithoutBucket", vars: map[string]string{EnvPolicyURL: "s3:///k", EnvAWSRegion: "us-east-1"},
+			wantErr: `SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not "s3:///k"`},
+		{name: "S3WithoutRegion", vars: map[string]string{EnvPolicyURL: "s3://b/k"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_URL is an s3:// URL, which needs the store's region: set SUBGATE_S3_REGION (or AWS_REGION) to one such as us-east-1 or ap-guangzhou (AWS_REGION is "")`},
+		{name: "BadAWSRegion", vars: map[string]string{EnvPolicyURL: "s3://b/k", EnvAWSRegion: "us east"},
+			wantErr: `(AWS_REGION is "us east")`},
+		{name: "BadS3Region", vars: map[string]string{EnvS3Region: "-us-east-1"},
+			wantErr: `invalid configuration: SUBGATE_S3_REGION must be the store's region, such as us-east-1 or ap-guangzhou, not "-us-east-1"`},
+		{name: "PlainHTTP", vars: map[string]string{EnvPolicyURL: "http://cdn.example.com/p.bundle?sig=a-secret-signature"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_URL must use https:// (plain http is allowed only to a loopback host), not "http://cdn.example.com/p.bundle?…"`},
+		{name: "UserInURL", vars: map[string]string{EnvPolicyURL: "https://user:a-secret-signature@cdn.example.com/p.bundle"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_URL must not carry a user or password`},
+		{name: "EndpointPlainHTTP", vars: map[string]string{EnvS3Endpoint: "http://cos.ap-guangzhou.myqcloud.com"},
+			wantErr: `invalid configuration: SUBGATE_S3_ENDPOINT must use https:// (plain http is allowed only to a loopback host), not "http://cos.ap-guangzhou.myqcloud.com"`},
+		{name: "EndpointWithPath", vars: map[string]string{EnvS3Endpoint: "https://cos.ap-guangzhou.myqcloud.com/bucket"},
+			wantErr: `invalid configuration: SUBGATE_S3_ENDPOINT must be an https:// URL of a scheme and a host (and port) only, such as https://cos.ap-guangzhou.myqcloud.com, not "https://cos.ap-guangzhou.myqcloud.com/bucket"`},
+		{name: "EndpointNoScheme", vars: map[string]string{EnvS3Endpoint: "cos.ap-guangzhou.myqcloud.com"},
+			wantErr: `SUBGATE_S3_ENDPOINT must be an https:// URL of a scheme and a host`},
+		{name: "EndpointWithQuery", vars: map[string]string{EnvS3Endpoint: "https://s3.example.com?token=a-secret-signature"},
+			wantErr: `not "https://s3.example.com?…"`},
+		{name: "PathStyleYes", vars: map[string]string{EnvS3PathStyle: "yes"},
+			wantErr: `invalid configuration: SUBGATE_S3_PATH_STYLE must be true or false, not "yes"`},
+		{name: "RefreshTooShort", vars: map[string]string{EnvPolicyRefresh: "4999ms"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_REFRESH must be a Go duration of at least 5s, such as 30s or 5m, not "4999ms"`},
+		{name: "RefreshNotDuration", vars: map[string]string{EnvPolicyRefresh: "30"},
+			wantErr: `SUBGATE_POLICY_REFRESH must be a Go duration of at least 5s`},
+		{name: "FetchTimeoutTooLong", vars: map[string]string{EnvPolicyFetchTimeout: "1501ms"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_FETCH_TIMEOUT must be a Go duration above 0 and at most 1.5s (a cold function's first answer waits for the fetch, and Chat waits 2s for it), not "1501ms"`},
+		{name: "FetchTimeoutZero", vars: map[string]string{EnvPolicyFetchTimeout: "0s"},
+			wantErr: `SUBGATE_POLICY_FETCH_TIMEOUT must be a Go duration above 0`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]string{EnvSdkAppID: "1400000001"}
+			for k, v := range tt.vars {
+				vars[k] = v
+			}
+			c, err := FromEnv(env(vars))
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, ErrInvalid)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.NotContains(t, err.Error(), "a-secret-signature", "a message repeats a URL's query or password")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, policySource{PolicyFile: c.PolicyFile, PolicyURL: c.PolicyURL, S3Endpoint: c.S3Endpoint, S3Region: c.S3Region,
+				S3PathStyle: c.S3PathStyle, PolicyRefresh: c.PolicyRefresh, PolicyFetchTimeout: c.PolicyFetchTimeout})
+		})
+	}
+}
+
+// TestVariablesAreDistinct: every variable is listed once, and each is subgate's own.
+func TestVariablesAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for _, v := range Variables {
+		assert.False(t, seen[v], "%s is listed twice", v)
+		seen[v] = true
+		assert.Regexp(t, `^SUBGATE_[A-Z0-9_]+$`, v)
+	}
+	for _, v := range []string{EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout} {
+		assert.True(t, seen[v], "%s is missing", v)
+	}
+}
+
+func TestPolicyFilePath(t *testing.T) {
+	assert.Empty(t, Config{}.PolicyFilePath())
+	assert.Equal(t, "../../deploy/policy.example.yaml", Config{PolicyFile: "../../deploy/policy.example.yaml"}.PolicyFilePath(), "found from the working directory")
+	assert.Equal(t, "/abs/policy.yaml", Config{PolicyFile: "/abs/policy.yaml"}.PolicyFilePath())
 }

@@ -1,0 +1,156 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/store"
+)
+
+// AllowAll is the revision and origin of the policy used when none is configured.
+const AllowAll = "allow-all"
+
+// RevisionLength is how many hex digits of a bundle's revision an Active keeps.
+const RevisionLength = 12
+
+// ErrNoPolicy is wrapped by Current's error when a live source without a fallback has no policy to
+// decide by yet: its first fetch failed or has not finished. The message says why.
+var ErrNoPolicy = errors.New("no policy to decide by yet")
+
+// Active is a policy to decide by. It is never modified once made; a new policy is a new Active.
+type Active struct {
+	// Policy decides.
+	Policy *policy.Policy
+	// Revision names its rules: the first 12 hex digits of its bundle's revision, or AllowAll.
+	Revision string
+	// Origin says where it came from: the policy file's path, SUBGATE_POLICY, the policy URL
+	// (without a query string, as store.Fetcher.Where shows it), or AllowAll.
+	Origin string
+}
+
+// Source gives the policy to decide each request by. It is safe for concurrent use.
+type Source struct {
+	static *Active // set for a static source
+	live   *live   // set for a live one
+}
+
+// New returns the source cfg configures: live when it has a policy URL (with the policy file as
+// the fallback, when one is set), else static. A static source's policy, and a live one's
+// fallback, is loaded here; a live source fetches nothing yet (see Prefetch and Current). The
+// source logs to logger (see the package documentation for its lines). Its errors are
+// configuration errors, wrapping config.ErrInvalid and naming the variable to fix.
+func New(cfg config.Config, logger *slog.Logger) (*Source, error) {
+	// config.FromEnv checks these; a Config made otherwise is held to the same bounds.
+	switch {
+	case cfg.PolicyURL != "" && strings.TrimSpace(cfg.Policy) != "":
+		return nil, fmt.Errorf("%w: %s and %s are both set: use %s", config.ErrInvalid, config.EnvPolicyURL, config.EnvPolicy, config.EnvPolicyURL)
+	case cfg.PolicyRefresh != 0 && cfg.PolicyRefresh < config.MinPolicyRefresh:
+		return nil, fmt.Errorf("%w: %s must be at least %s, not %s", config.ErrInvalid, config.EnvPolicyRefresh, config.MinPolicyRefresh, cfg.PolicyRefresh)
+	case cfg.PolicyFetchTimeout < 0 || cfg.PolicyFetchTimeout > config.MaxPolicyFetchTimeout:
+		return nil, fmt.Errorf("%w: %s must be above 0 and at most %s, not %s", config.ErrInvalid, config.EnvPolicyFetchTimeout, config.MaxPolicyFetchTimeout, cfg.PolicyFetchTimeout)
+	}
+	return newSource(cfg, logger, hooks{now: time.Now})
+}
+
+// Static returns a source that always answers a, for a policy loaded some other way.
+func Static(a *Active) *Source { return &Source{static: a} }
+
+// hooks are what the tests set: the clock, and the HTTP client of the store (nil: its own).
+type hooks struct {
+	now    func() time.Time
+	client *http.Client
+}
+
+// newSource is New without its bounds on the refresh and the timeout, with hooks: the tests' way
+// to a short refresh, a clock of their own, and the connections they control.
+func newSource(cfg config.Config, logger *slog.Logger, h hooks) (*Source, error) {
+	if cfg.PolicyURL == "" {
+		start := time.Now()
+		a, err := loadStatic(cfg)
+		if err != nil {
+			return nil, err
+		}
+		logger.LogAttrs(context.Background(), slog.LevelInfo, "policy loaded", append([]slog.Attr{
+			slog.String("revision", a.Revision), slog.String("origin", a.Origin)},
+			append(policyFacts(a.Policy), slog.Float64("load_ms", ms(time.Since(start))))...)...)
+		return &Source{static: a}, nil
+	}
+	var fallback *Active
+	if cfg.PolicyFile != "" {
+		var err error
+		if fallback, err = loadStatic(cfg); err != nil {
+			return nil, err
+		}
+	}
+	l, err := newLive(cfg, fallback, logger, h)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{live: l}, nil
+}
+
+// Current returns the policy to decide a request by. It is an atomic load, except when a live
+// source has no policy yet (the first call of a cold function, or every call while a source
+// without a fallback has none): it then waits for a fetch, at most the fetch timeout and not
+// beyond ctx's deadline, and returns an error wrapping ErrNoPolicy when there is still none. A
+// live source may start a refresh in the background; no call waits for a refresh.
+func (s *Source) Current(ctx context.Context) (*Active, error) {
+	if s.live == nil {
+		return s.static, nil
+	}
+	return s.live.current(ctx)
+}
+
+// Prefetch starts a live source's first fetch in the background, so that the first call to
+// Current waits less, or not at all. Lambda's main calls it at init. It does nothing for a static
+// source, or once a fetch has started.
+func (s *Source) Prefetch() {
+	if s.live != nil {
+		s.live.prefetch()
+	}
+}
+
+// loadStatic loads the policy file, the inline policy, or allow-all, with its revision.
+func loadStatic(cfg config.Config) (*Active, error) {
+	p, err := cfg.LoadPolicy()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.PolicyFile != "":
+		return &Active{Policy: p, Revision: p.Info().Revision, Origin: cfg.PolicyFilePath()}, nil
+	case strings.TrimSpace(cfg.Policy) != "":
+		return &Active{Policy: p, Revision: p.Info().Revision, Origin: config.EnvPolicy}, nil
+	default:
+		return &Active{Policy: p, Revision: AllowAll, Origin: AllowAll}, nil
+	}
+}
+
+// policyFacts are what a log line says about a policy besides its revision: whether it was read
+// from its prepared index (and if not, why not) and how many entries it holds.
+func policyFacts(p *policy.Policy) []slog.Attr {
+	info := p.Info()
+	facts := []slog.Attr{slog.Bool("indexed", info.Indexed)}
+	if info.IndexIgnored != nil {
+		facts = append(facts, slog.String("index_ignored", info.IndexIgnored.Error()))
+	}
+	return append(facts,
+		slog.Int("exact_ids", info.Counts.ExactIDs), slog.Int("patterns", info.Counts.Patterns),
+		slog.Int("channels", info.Counts.Channels), slog.Int("trusted_operators", info.Counts.TrustedOperators))
+}
+
+// ms is a duration in milliseconds, to the microsecond, as the gate's log lines give them.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// storeSettings are the fetcher's settings for cfg. Credentials are left to the store's default,
+// store.EnvCredentials(os.Getenv), read at every fetch: SCF sets them in each invocation.
+func storeSettings(cfg config.Config, client *http.Client) store.Settings {
+	return store.Settings{URL: cfg.PolicyURL, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, PathStyle: cfg.S3PathStyle, HTTPClient: client}
+}
