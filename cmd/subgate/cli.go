@@ -67,7 +67,7 @@ func findVerb(name string) *verb {
 // run runs the command line args (without the program's name) and returns the exit status.
 func (c *cli) run(args []string) int {
 	if len(args) == 0 {
-		c.overview(c.stderr)
+		overview(c.stderr)
 		return exitUsage
 	}
 	switch args[0] {
@@ -79,7 +79,7 @@ func (c *cli) run(args []string) int {
 	v := findVerb(args[0])
 	if v == nil {
 		fmt.Fprintf(c.stderr, "subgate: unknown command %q\n\n", args[0])
-		c.overview(c.stderr)
+		overview(c.stderr)
 		return exitUsage
 	}
 	c.verb = v
@@ -100,25 +100,25 @@ func (c *cli) run(args []string) int {
 func (c *cli) help(args []string) int {
 	switch {
 	case len(args) == 0:
-		c.overview(c.stdout)
+		overview(c.stdout)
 		return exitOK
 	case len(args) > 1:
 		fmt.Fprintln(c.stderr, "subgate help: give one command, or none")
-		c.overview(c.stderr)
+		overview(c.stderr)
 		return exitUsage
 	}
 	v := findVerb(args[0])
 	if v == nil {
 		fmt.Fprintf(c.stderr, "subgate help: unknown command %q\n\n", args[0])
-		c.overview(c.stderr)
+		overview(c.stderr)
 		return exitUsage
 	}
 	v.writeHelp(c.stdout)
 	return exitOK
 }
 
-// overview is subgate's own help: its commands.
-func (c *cli) overview(w io.Writer) {
+// overview writes subgate's own help: its commands.
+func overview(w io.Writer) {
 	fmt.Fprint(w, "subgate: check, test, evaluate and bundle subgate policies.\n\nusage: subgate COMMAND [ARGUMENTS]\n\nCommands:\n")
 	for _, v := range verbs {
 		fmt.Fprintf(w, "  %-8s %s\n", v.name, v.summary)
