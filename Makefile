@@ -17,6 +17,9 @@ GO_LDFLAGS = -s -w$(if $(VERSION), -X github.com/subgate/subgate/internal/versio
 # Builds for this machine: make run, make build and make events.
 LOCAL_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"
 
+# The subgate command (cmd/subgate: check, test, eval, bundle a policy), run without installing it.
+SUBGATE = $(GO) run ./cmd/subgate
+
 .PHONY: all run test lint build clean fuzz
 
 all: lint test
@@ -31,9 +34,11 @@ run:
 	export SUBGATE_SDKAPPID SUBGATE_ADDR SUBGATE_POLICY_FILE; \
 	exec bin/http
 
-## test: every test, with the race detector; the Lambda end-to-end test runs under the emulator in bin/,
-## the store tests against a real S3 server, versitygw in bin/
+## test: the example policy's test cases (subgate test), then every Go test, with the race detector;
+## the Lambda end-to-end test runs under the emulator in bin/, the store tests against a real S3
+## server, versitygw in bin/
 test: bin/aws-lambda-rie bin/versitygw
+	$(SUBGATE) test deploy/policy.example.yaml deploy/policy_test.yaml
 	SUBGATE_RIE=$(CURDIR)/bin/aws-lambda-rie SUBGATE_VERSITYGW=$(CURDIR)/bin/versitygw $(GO) test -race ./...
 
 ## fuzz: every fuzz target for FUZZTIME each (make test runs their seed corpora)
@@ -55,20 +60,28 @@ lint:
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: pip install cfn-lint (it checks template.yaml)"; exit 1; }
 	cfn-lint template.yaml
 
-## build: every binary for this machine, into bin/
+## build: every binary for this machine, into bin/: the functions (bin/scf, bin/lambda, bin/http) and
+## the subgate command (bin/subgate; without a build, $(SUBGATE) ARGS runs it)
 build:
-	$(LOCAL_BUILD) -o bin/ ./functions/...
+	$(LOCAL_BUILD) -o bin/ ./functions/... ./cmd/...
 
 clean:
 	rm -rf bin dist
 
-## package: every deployment zip into dist/ (POLICY= picks the policy bundled as policy.yaml)
-# Each package target checks the policy before it compiles anything, builds the binaries into
+## package: every deployment zip into dist/ (POLICY= picks the policy bundled as policy.yaml;
+## POLICY_TEST= names a cases file the policy must pass first, as subgate test runs it)
+# Each package target checks the policy (and runs its cases, with POLICY_TEST) before it compiles
+# anything, builds the binaries into
 # bin/linux_<arch>/ (where go install puts binaries built for another platform), and then pack
 # writes each zip and folder of dist/ beside it and renames it into place: a failed build leaves
 # dist/ as it was, never half written.
 .PHONY: package
 package: package-scf package-lambda
+
+# POLICY_TEST: a cases file (subgate test); when set, a failing case stops make package before
+# anything is built, and dist/ stays as it was.
+POLICY_TEST ?=
+TEST_POLICY = $(if $(POLICY_TEST),$(SUBGATE) test $(POLICY) $(POLICY_TEST))
 
 PACK = $(GO) run ./deploy/pack
 
@@ -81,6 +94,7 @@ SCF_BIN = bin/linux_amd64
 .PHONY: package-scf
 package-scf:
 	$(PACK) -check -policy $(POLICY)
+	$(TEST_POLICY)
 	$(SCF_BUILD) -o $(SCF_BIN)/scf ./functions/scf
 	$(SCF_BUILD) -o $(SCF_BIN)/http ./functions/http
 	$(PACK) -o dist/scf.zip -dir dist/scf -x main=$(SCF_BIN)/scf -policy $(POLICY)
@@ -101,6 +115,7 @@ RIE = bin/aws-lambda-rie
 .PHONY: package-lambda build-WebhookFunction
 package-lambda:
 	$(PACK) -check -policy $(POLICY)
+	$(TEST_POLICY)
 	$(LAMBDA_BUILD) -o $(LAMBDA_BIN) ./functions/lambda
 	$(PACK) -o dist/lambda.zip -dir dist/lambda -x bootstrap=$(LAMBDA_BIN) -policy $(POLICY)
 

@@ -22,18 +22,23 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 	if !g.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{
+	attrs := make([]slog.Attr, 0, 16)
+	attrs = append(attrs,
 		slog.String("request_id", requestID),
 		slog.String("command", o.command),
 		slog.String("sdkappid", o.sdkAppID),
 		slog.String("official_account", o.channel),
-		slog.String("operator_account", o.operator),
+	)
+	if !g.cfg.OmitLogIDs { // the operator is a user too (one who subscribes, or the app's admin)
+		attrs = append(attrs, slog.String("operator_account", o.operator))
+	}
+	attrs = append(attrs,
 		slog.Int("subscribers", o.subscribers),
 		slog.Int("refused", len(o.answer.Refused)),
 		slog.Int("error_code", o.answer.ErrorCode),
 		slog.Int("status", o.status),
 		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
-	}
+	)
 	if o.backendDur > 0 {
 		attrs = append(attrs, slog.Float64("backend_ms", float64(o.backendDur.Microseconds())/1000))
 	}

@@ -10,39 +10,43 @@ import (
 
 // Report is what a careful author wants to know of a policy before shipping it (subgate check): a
 // summary of what it holds, and warnings about entries that do not do what they seem to.
+//
+// A Report, and each of its parts, marshals to JSON with the snake_case names of its fields (a
+// warning's kind in words, as WarningKind.String): subgate check -json prints it.
 type Report struct {
 	// Revision is the policy's (see Info.Revision).
-	Revision string
+	Revision string `json:"revision"`
 	// Lists has each deny and allow list, in the order the policy names them.
-	Lists []ListSummary
+	Lists []ListSummary `json:"lists"`
 	// Channels and TrustedOperators are how many the policy names.
-	Channels, TrustedOperators int
+	Channels         int `json:"channels"`
+	TrustedOperators int `json:"trusted_operators"`
 	// Warnings are sorted by file (the policy first, then its list files in the order named) and
 	// line. Of each kind, at most MaxWarningsEach are given per list; one more warning, on no
 	// line, says how many were left out.
-	Warnings []Warning
+	Warnings []Warning `json:"warnings"`
 }
 
 // ListSummary is one deny or allow list of a policy.
 type ListSummary struct {
-	Name     string // the list's key as the policy writes it: deny, channels."@TOA#_news".allow
-	File     string // its list file, as the policy names it; "" when none
-	ExactIDs int    // its exact IDs, an ID listed twice counted once
-	Patterns int
-	Expired  int // entries (exact IDs and patterns) whose until had passed at the time checked
+	Name     string `json:"name"`      // the list's key as the policy writes it: deny, channels."@TOA#_news".allow
+	File     string `json:"file"`      // its list file, as the policy names it; "" when none
+	ExactIDs int    `json:"exact_ids"` // its exact IDs, an ID listed twice counted once
+	Patterns int    `json:"patterns"`
+	Expired  int    `json:"expired"` // entries (exact IDs and patterns) whose until had passed at the time checked
 }
 
 // Warning is something a careful author wants to know of an entry or a list.
 type Warning struct {
-	Kind WarningKind
+	Kind WarningKind `json:"kind"`
 	// File is the file the warning is about: the policy's name as given to Check (for an entry
 	// of a YAML key, or a whole list) or a list file's, as the policy names it.
-	File string
+	File string `json:"file"`
 	// Line is the line in File; 0 when the warning is about more than one line.
-	Line int
+	Line int `json:"line"`
 	// List is the list the warning is about: deny, channels."@TOA#_news".allow, trusted_operators.
-	List    string
-	Message string
+	List    string `json:"list"`
+	Message string `json:"message"`
 }
 
 // String is the warning as a line: file:line: message.
@@ -72,6 +76,31 @@ const (
 	// WarnExpired: an entry's until has passed; it no longer applies.
 	WarnExpired
 )
+
+// String is the kind in words: allowed_and_denied, repeated, redundant, trusted_denied,
+// allow_list_emptied, expired.
+func (k WarningKind) String() string {
+	switch k {
+	case WarnAllowedAndDenied:
+		return "allowed_and_denied"
+	case WarnRepeated:
+		return "repeated"
+	case WarnRedundant:
+		return "redundant"
+	case WarnTrustedDenied:
+		return "trusted_denied"
+	case WarnAllowListEmptied:
+		return "allow_list_emptied"
+	case WarnExpired:
+		return "expired"
+	}
+	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MarshalText writes the kind's String, so JSON shows its words.
+func (k WarningKind) MarshalText() ([]byte, error) {
+	return []byte(k.String()), nil
+}
 
 // MaxWarningsEach is how many warnings of one kind Check gives about one list.
 const MaxWarningsEach = 100

@@ -29,11 +29,13 @@ type Info struct {
 
 // Counts are how many entries a policy has. A list that applies on several channels (the global
 // deny list, say) is counted once.
+//
+// It marshals to JSON with the snake_case names of its fields.
 type Counts struct {
-	ExactIDs         int // exact IDs over every deny and allow list
-	Patterns         int // patterns over every deny and allow list
-	Channels         int // channels the policy names
-	TrustedOperators int
+	ExactIDs         int `json:"exact_ids"` // exact IDs over every deny and allow list
+	Patterns         int `json:"patterns"`  // patterns over every deny and allow list
+	Channels         int `json:"channels"`  // channels the policy names
+	TrustedOperators int `json:"trusted_operators"`
 }
 
 // Why a prepared index was not used (Info.IndexIgnored).

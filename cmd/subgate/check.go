@@ -1,0 +1,117 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/subgate/subgate/pkg/policy"
+)
+
+var checkVerb = &verb{
+	name:     "check",
+	synopsis: "POLICY [-strict] [-json]",
+	summary:  "check a policy: what it holds, and the entries that do not do what they seem to",
+	about: `
+Check loads POLICY as the function does, and prints what it holds (each deny and allow list with its
+exact IDs and patterns, the channels, the trusted operators) and warnings a careful author wants: an
+entry both allowed and denied (deny wins), an entry listed twice, an entry a broader pattern of the
+same list already covers, a trusted operator who is also denied, an allow list the deny lists empty
+entirely, entries that have expired. docs/policy.md lists them.
+
+POLICY is a policy file (with its list files beside it) or a bundle. An invalid policy is refused with
+the loader's message, which names the file and the line.
+
+-json prints one JSON document instead: {"valid": true|false, "error": loader's message (when
+invalid), "revision", "lists": [{"name", "file", "exact_ids", "patterns", "expired"}], "channels",
+"trusted_operators", "warnings": [{"kind", "file", "line", "list", "message"}]}.`,
+	exit: "0 valid (warnings allowed); 1 invalid, or with -strict any warning; 2 bad usage.",
+	examples: []string{
+		"subgate check deploy/policy.example.yaml",
+		"subgate check policy.yaml -strict     (in CI: a warning fails the build)",
+		"subgate check policy.bundle -json",
+	},
+	flags: func(fs *flag.FlagSet, o *options) {
+		fs.BoolVar(&o.strict, "strict", false, "exit 1 when there is any warning")
+		fs.BoolVar(&o.json, "json", false, "print one JSON document: the summary and the warnings")
+	},
+	run: runCheck,
+}
+
+// checkDocument is what check -json prints.
+type checkDocument struct {
+	Valid bool   `json:"valid"`
+	Error string `json:"error,omitempty"`
+	*policy.Report
+}
+
+func runCheck(c *cli, o *options, args []string) int {
+	if len(args) != 1 {
+		return c.usageError(fmt.Sprintf("give one POLICY, not %d arguments", len(args)))
+	}
+	r, err := checkPolicy(args[0], c.now())
+	if o.json {
+		doc := checkDocument{Valid: err == nil, Report: r}
+		if err != nil {
+			doc.Error = err.Error()
+		}
+		if err := writeJSON(c.stdout, doc); err != nil {
+			return c.fail(err)
+		}
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	if !o.json {
+		writeReport(c, args[0], r)
+	}
+	switch {
+	case len(r.Warnings) == 0:
+		if !o.json {
+			fmt.Fprintln(c.stdout, "valid, no warnings")
+		}
+	case o.strict:
+		if !o.json {
+			fmt.Fprintf(c.stdout, "valid, but %d %s: failed (-strict)\n", len(r.Warnings), plural(len(r.Warnings), "warning", "warnings"))
+		}
+		return exitFail
+	default:
+		if !o.json {
+			fmt.Fprintf(c.stdout, "valid, %d %s\n", len(r.Warnings), plural(len(r.Warnings), "warning", "warnings"))
+		}
+	}
+	return exitOK
+}
+
+// writeReport writes the summary and the warnings of the policy at path.
+func writeReport(c *cli, path string, r *policy.Report) {
+	fmt.Fprintf(c.stdout, "policy %s, revision %s\n", path, r.Revision)
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	for _, l := range r.Lists {
+		name := l.Name
+		if l.File != "" {
+			name += " (" + fileKey(l.Name) + " " + l.File + ")"
+		}
+		counts := fmt.Sprintf("%d exact %s, %d %s", l.ExactIDs, plural(l.ExactIDs, "ID", "IDs"), l.Patterns, plural(l.Patterns, "pattern", "patterns"))
+		if l.Expired > 0 {
+			counts += fmt.Sprintf(", %d expired", l.Expired)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", name, counts)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(c.stdout, "  %d %s, %d trusted %s\n", r.Channels, plural(r.Channels, "channel", "channels"),
+		r.TrustedOperators, plural(r.TrustedOperators, "operator", "operators"))
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(c.stdout, "warnings:")
+		for _, w := range r.Warnings {
+			fmt.Fprintf(c.stdout, "  %s\n", w)
+		}
+	}
+}
+
+// fileKey is the key that names a list's file, without the channel: deny_file for deny and for
+// channels."@TOA#_x".deny, allow_file for an allow list.
+func fileKey(list string) string {
+	return list[strings.LastIndex(list, ".")+1:] + "_file"
+}
