@@ -21,17 +21,20 @@ func ReadDoc(t testing.TB, path string) []DocBlock {
 		t.Fatalf("reading %s: %v", path, err)
 	}
 	var blocks []DocBlock
-	var heading string
+	var heading, indent string
 	var current *DocBlock
 	for line := range strings.Lines(string(data)) {
+		trimmed := strings.TrimLeft(line, " ")
 		switch {
 		case current != nil && strings.TrimSpace(line) == "```":
 			blocks = append(blocks, *current)
 			current = nil
 		case current != nil:
-			current.Text += line
-		case strings.HasPrefix(line, "```"):
-			current = &DocBlock{Lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), Heading: heading}
+			current.Text += strings.TrimPrefix(line, indent)
+		case strings.HasPrefix(trimmed, "```"):
+			// A block may be indented, inside a list item: its lines lose the fence's indentation.
+			indent = line[:len(line)-len(trimmed)]
+			current = &DocBlock{Lang: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), Heading: heading}
 		case strings.HasPrefix(line, "#"):
 			heading = strings.ReplaceAll(strings.TrimSpace(strings.TrimLeft(line, "#")), "`", "")
 		}
