@@ -1,6 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -158,4 +163,285 @@ func recipe(t *testing.T, makefile, target string) string {
 		lines = append(lines, strings.TrimPrefix(line, "\t"))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// The policy store: with PolicyBucket and PolicyKey, the function fetches its bundle from
+// s3://PolicyBucket/PolicyKey and its role may read that one object; with neither, no URL and no
+// S3 permission; with one alone, CloudFormation refuses the stack (the template's rule).
+func TestTemplatePolicyStore(t *testing.T) {
+	tmpl := readTemplate(t)
+	const bucket, key = "my-bucket", "subgate/policy.bundle"
+	readBundle := []any{map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + bucket + "/" + key,
+		}},
+	}}
+	tests := []struct {
+		name     string
+		params   map[string]string
+		accepted bool           // the template's rules hold
+		env      map[string]any // the policy store's variables the function gets
+		policies []any          // the function's Policies
+	}{
+		{"BucketAndKey", map[string]string{"PolicyBucket": bucket, "PolicyKey": key}, true,
+			map[string]any{config.EnvPolicyURL: "s3://" + bucket + "/" + key, config.EnvPolicyRefresh: "30s"}, readBundle},
+		{"Neither", nil, true, map[string]any{}, []any{}},
+		{"BucketAlone", map[string]string{"PolicyBucket": bucket}, false, map[string]any{}, []any{}},
+		{"KeyAlone", map[string]string{"PolicyKey": key}, false, map[string]any{}, []any{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := newEvaluator(t, tmpl, tt.params)
+			for name, rule := range asMap(t, tmpl["Rules"]) {
+				for _, assertion := range asList(t, asMap(t, rule)["Assertions"]) {
+					assert.Equal(t, tt.accepted, ev.eval(asMap(t, assertion)["Assert"]), "rule %s", name)
+				}
+			}
+			fn := asMap(t, asMap(t, asMap(t, tmpl["Resources"])["WebhookFunction"])["Properties"])
+			vars := asMap(t, asMap(t, ev.eval(fn["Environment"]))["Variables"])
+			store := map[string]any{}
+			for _, name := range []string{config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle,
+				config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout} {
+				if value, ok := vars[name]; ok {
+					store[name] = value
+				}
+			}
+			assert.Equal(t, tt.env, store)
+			assert.Equal(t, tt.policies, ev.eval(fn["Policies"]))
+		})
+	}
+	t.Run("GeneratedRole", func(t *testing.T) {
+		// The role SAM makes for the function: the basic execution role's managed policy, and the
+		// bundle's statement only when both parameters are set.
+		translated := samTranslate(t)
+		basic := []any{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+		for _, tt := range tests[:2] {
+			ev := newEvaluator(t, translated, tt.params)
+			role := asMap(t, asMap(t, asMap(t, translated["Resources"])["WebhookFunctionRole"])["Properties"])
+			assert.Equal(t, basic, ev.eval(role["ManagedPolicyArns"]), tt.name)
+			want := []any{}
+			for i, document := range tt.policies {
+				want = append(want, map[string]any{"PolicyName": fmt.Sprintf("WebhookFunctionRolePolicy%d", i), "PolicyDocument": document})
+			}
+			assert.Equal(t, want, ev.eval(role["Policies"]), tt.name)
+		}
+	})
+	t.Run("ParametersAreOptional", func(t *testing.T) {
+		params := asMap(t, tmpl["Parameters"])
+		for _, name := range []string{"PolicyBucket", "PolicyKey"} {
+			assert.Equal(t, "", asMap(t, params[name])["Default"], "%s is optional", name)
+		}
+		assert.Equal(t, config.DefaultPolicyRefresh.String(), asMap(t, params["PolicyRefresh"])["Default"], "the program's default")
+	})
+}
+
+// samTranslate translates template.yaml with the SAM translator, as sam deploy has CloudFormation
+// do: aws-sam-translator, which cfn-lint (make lint) depends on and runs. It skips when Python has
+// no such module: this check of the generated role is an extra to the checks of the template.
+func samTranslate(t *testing.T) map[string]any {
+	t.Helper()
+	const script = `
+import json, sys
+try:
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+except ImportError as e:
+    print(e, file=sys.stderr)
+    sys.exit(3)
+class NoManagedPolicies:
+    def load(self):
+        return {}
+template = yaml_parse(open("template.yaml").read())
+# What sam build and sam package put in CodeUri, which the translator requires.
+template["Resources"]["WebhookFunction"]["Properties"]["CodeUri"] = "s3://bucket/lambda.zip"
+print(json.dumps(transform(template, {"SdkAppId": "1400000001"}, NoManagedPolicies())))
+`
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed: install cfn-lint (pip install cfn-lint), which brings the SAM translator")
+	}
+	cmd := exec.Command(python, "-c", script)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) && exit.ExitCode() == 3 {
+		t.Skipf("the SAM translator is not installed (%s): install cfn-lint (pip install cfn-lint), which brings it", strings.TrimSpace(stderr.String()))
+	}
+	require.NoError(t, err, "the SAM translator:\n%s", stderr.String())
+	var translated map[string]any
+	require.NoError(t, json.Unmarshal(out, &translated))
+	return translated
+}
+
+// readTemplate reads template.yaml as CloudFormation's JSON form: its short-form tags (!Ref, !Sub,
+// !If, ...) become the objects they stand for ({"Ref": ...}, {"Fn::Sub": ...}, ...).
+func readTemplate(t *testing.T) map[string]any {
+	t.Helper()
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal(readFile(t, repoRoot, "template.yaml"), &doc))
+	return asMap(t, longForm(t, doc.Content[0]))
+}
+
+func longForm(t *testing.T, n *yaml.Node) any {
+	t.Helper()
+	var v any
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = longForm(t, n.Content[i+1])
+		}
+		v = m
+	case yaml.SequenceNode:
+		l := []any{}
+		for _, c := range n.Content {
+			l = append(l, longForm(t, c))
+		}
+		v = l
+	case yaml.ScalarNode:
+		v = n.Value
+		if n.Tag == "!!int" || n.Tag == "!!bool" {
+			require.NoError(t, n.Decode(&v))
+		}
+	default:
+		t.Fatalf("template.yaml line %d: unexpected YAML node", n.Line)
+	}
+	switch tag := strings.TrimPrefix(n.Tag, "!"); {
+	case !strings.HasPrefix(n.Tag, "!") || strings.HasPrefix(n.Tag, "!!"):
+		return v
+	case tag == "Ref" || tag == "Condition":
+		return map[string]any{tag: v}
+	default:
+		return map[string]any{"Fn::" + tag: v}
+	}
+}
+
+// evaluator resolves the intrinsic functions a template's properties use, for given parameter
+// values, as CloudFormation does when it makes the stack: Ref, Fn::Sub, Fn::If, the condition
+// functions, and AWS::NoValue (which removes the key or item that holds it).
+type evaluator struct {
+	t          *testing.T
+	params     map[string]string
+	conditions map[string]bool
+}
+
+// noValue stands for AWS::NoValue until it is removed.
+type noValue struct{}
+
+func newEvaluator(t *testing.T, tmpl map[string]any, params map[string]string) *evaluator {
+	t.Helper()
+	ev := &evaluator{t: t, params: map[string]string{"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::StackName": "subgate"},
+		conditions: map[string]bool{}}
+	for name, p := range asMap(t, tmpl["Parameters"]) {
+		ev.params[name] = fmt.Sprint(asMap(t, p)["Default"])
+	}
+	for name, value := range params {
+		ev.params[name] = value
+	}
+	for name, c := range asMap(t, tmpl["Conditions"]) {
+		holds, ok := ev.eval(c).(bool)
+		require.True(t, ok, "condition %s is not a condition", name)
+		ev.conditions[name] = holds
+	}
+	return ev
+}
+
+func (ev *evaluator) eval(v any) any {
+	t := ev.t
+	t.Helper()
+	switch v := v.(type) {
+	case []any:
+		out := []any{}
+		for _, item := range v {
+			if r := ev.eval(item); r != (noValue{}) {
+				out = append(out, r)
+			}
+		}
+		return out
+	case map[string]any:
+		if len(v) == 1 {
+			for fn, arg := range v {
+				if r, ok := ev.function(fn, arg); ok {
+					return r
+				}
+			}
+		}
+		out := map[string]any{}
+		for k, item := range v {
+			if r := ev.eval(item); r != (noValue{}) {
+				out[k] = r
+			}
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// function resolves one intrinsic function; ok is false when fn is not one.
+func (ev *evaluator) function(fn string, arg any) (any, bool) {
+	t := ev.t
+	t.Helper()
+	switch fn {
+	case "Ref":
+		if arg == "AWS::NoValue" {
+			return noValue{}, true
+		}
+		value, ok := ev.params[fmt.Sprint(arg)]
+		require.True(t, ok, "Ref %v names no parameter", arg)
+		return value, true
+	case "Condition":
+		return ev.conditions[fmt.Sprint(arg)], true
+	case "Fn::Sub":
+		s, ok := arg.(string)
+		require.True(t, ok, "Fn::Sub of %v", arg)
+		return regexp.MustCompile(`\$\{([^}]+)\}`).ReplaceAllStringFunc(s, func(ref string) string {
+			value, ok := ev.params[ref[2:len(ref)-1]]
+			require.True(t, ok, "Fn::Sub names %s, no parameter", ref)
+			return value
+		}), true
+	case "Fn::If":
+		args := asList(t, arg)
+		require.Len(t, args, 3)
+		holds, ok := ev.conditions[fmt.Sprint(args[0])]
+		require.True(t, ok, "Fn::If names %v, no condition", args[0])
+		if holds {
+			return ev.eval(args[1]), true
+		}
+		return ev.eval(args[2]), true
+	case "Fn::Equals":
+		args := asList(t, ev.eval(arg))
+		require.Len(t, args, 2)
+		return args[0] == args[1], true
+	case "Fn::Not":
+		args := asList(t, ev.eval(arg))
+		require.Len(t, args, 1)
+		return !args[0].(bool), true
+	case "Fn::And", "Fn::Or":
+		and := fn == "Fn::And"
+		for _, c := range asList(t, ev.eval(arg)) {
+			if c.(bool) != and {
+				return !and, true
+			}
+		}
+		return and, true
+	}
+	return nil, false
+}
+
+func asMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	require.True(t, ok, "not a mapping: %v", v)
+	return m
+}
+
+func asList(t *testing.T, v any) []any {
+	t.Helper()
+	l, ok := v.([]any)
+	require.True(t, ok, "not a list: %v", v)
+	return l
 }

@@ -88,14 +88,31 @@ func TestServerlessYML(t *testing.T) {
 	assert.Equal(t, binary, pkg.zips[zip].executables[in.Handler], "handler %s is not the functions/scf binary in %s", in.Handler, zip)
 	assertBuiltForSCF(t, pkg.flags["./functions/scf"])
 
-	// The environment: only variables subgate reads; secrets from the deployer's environment; the
-	// policy file is the one make bundles.
-	for name, value := range in.Environment.Variables {
+	// The environment: only variables subgate reads; secrets and the policy store's settings from
+	// the deployer's environment (unset there, they reach the function unset or empty, which
+	// subgate reads as unset); the policy file is the one make bundles.
+	fromDeployer := []string{config.EnvSdkAppID, config.EnvToken, config.EnvForwardURL,
+		config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle, config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout}
+	for name := range in.Environment.Variables {
 		assert.Contains(t, config.Variables, name, "serverless.yml sets %s, which subgate does not read", name)
-		if name == config.EnvToken || name == config.EnvSdkAppID {
-			assert.Equal(t, "${env:"+name+"}", value, "%s must come from the deployer's environment", name)
-		}
 	}
+	for _, name := range fromDeployer {
+		assert.Equal(t, "${env:"+name+"}", in.Environment.Variables[name], "%s must come from the deployer's environment", name)
+	}
+	// A deployer who exports only SUBGATE_SDKAPPID deploys a working function whose policy is the
+	// zip's: every other ${env:...} arrives empty, and an empty variable counts as unset.
+	deployed := map[string]string{}
+	for name, value := range in.Environment.Variables {
+		if strings.HasPrefix(value, "${env:") {
+			value = ""
+		}
+		deployed[name] = value
+	}
+	deployed[config.EnvSdkAppID] = "1400000001"
+	cfg, err := config.FromEnv(func(name string) string { return deployed[name] })
+	require.NoError(t, err)
+	assert.Empty(t, cfg.PolicyURL, "no policy URL: the policy is the zip's")
+	assert.Equal(t, config.DefaultPolicyRefresh, cfg.PolicyRefresh)
 	assert.Equal(t, "policy.yaml", in.Environment.Variables[config.EnvPolicyFile])
 	assert.NotEmpty(t, pkg.zips[zip].policy, "make package-scf does not bundle a policy as policy.yaml")
 	assert.NotContains(t, in.Environment.Variables, config.EnvAddr, "the event function does not listen")

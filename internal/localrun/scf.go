@@ -41,8 +41,10 @@ const answerSlack = 15 * time.Second
 
 // StartSCF starts the SCF function binary bin with dir as its working directory, as SCF starts
 // it: _LAMBDA_SERVER_PORT names the port scf-go-lib serves net/rpc on, and no SUBGATE_* variable
-// is in its environment (SCF sends the function's variables with each invoke request). It
-// returns once the function answers Function.Ping, or fails after timeout.
+// is in its environment (SCF sends the function's variables with each invoke request), nor any
+// key: no AWS_* or TENCENTCLOUD_* variable of this process (SCF sends the role's temporary keys
+// with each invoke request too). It returns once the function answers Function.Ping, or fails
+// after timeout.
 func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
 	bin, err := filepath.Abs(bin) // not relative to dir
 	if err != nil {
@@ -56,7 +58,7 @@ func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SUBGATE_") {
+		if !strings.HasPrefix(kv, "SUBGATE_") && !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TENCENTCLOUD_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
