@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/store"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -190,7 +190,7 @@ func (c *Config) readForward(get func(string) string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("%w: %s must be an absolute https:// URL, not %q", ErrInvalid, EnvForwardURL, raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !store.IsLoopback(u.Hostname()) {
 		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvForwardURL, raw)
 	}
 	if u.User != nil || u.Fragment != "" {
@@ -232,9 +232,9 @@ func (c *Config) readPolicyURL(get func(string) string) error {
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
 			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 			return fmt.Errorf("%w: %s must be an https:// URL of a scheme and a host (and port) only, such as https://cos.ap-guangzhou.myqcloud.com, not %q",
-				ErrInvalid, EnvS3Endpoint, shownURL(raw))
+				ErrInvalid, EnvS3Endpoint, store.Redact(raw))
 		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		if u.Scheme == "http" && !store.IsLoopback(u.Hostname()) {
 			return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvS3Endpoint, raw)
 		}
 		c.S3Endpoint = raw
@@ -268,31 +268,16 @@ func (c *Config) readPolicyURL(get func(string) string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%w: %s must be s3://BUCKET/KEY or an https:// URL, not %q", ErrInvalid, EnvPolicyURL, shownURL(raw))
+		return fmt.Errorf("%w: %s must be s3://BUCKET/KEY or an https:// URL, not %q", ErrInvalid, EnvPolicyURL, store.Redact(raw))
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvPolicyURL, shownURL(raw))
+	if u.Scheme == "http" && !store.IsLoopback(u.Hostname()) {
+		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvPolicyURL, store.Redact(raw))
 	}
 	if u.User != nil {
 		return fmt.Errorf("%w: %s must not carry a user or password", ErrInvalid, EnvPolicyURL)
 	}
 	c.PolicyURL = raw
 	return nil
-}
-
-// shownURL is a URL as an error message shows it: without its user, password and query (a
-// presigned URL's query is a credential), or only its scheme when it does not parse.
-func shownURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		scheme, _, _ := strings.Cut(raw, ":")
-		return scheme + ":…"
-	}
-	shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath, Opaque: u.Opaque}
-	if u.RawQuery != "" {
-		return shown.String() + "?…"
-	}
-	return shown.String()
 }
 
 // isRegion reports whether s looks like a region name: letters, digits and inner '-'.
@@ -307,13 +292,6 @@ func isRegion(s string) bool {
 	return s != ""
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // PolicyFilePath is the path of the policy file SUBGATE_POLICY_FILE names: as given when it is
 // absolute or found from the working directory, else beside the executable (see findPolicyFile);

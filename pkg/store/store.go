@@ -114,7 +114,7 @@ func New(s Settings) (*Fetcher, error) {
 	case strings.HasPrefix(strings.ToLower(s.URL), "https://") || strings.HasPrefix(strings.ToLower(s.URL), "http://"):
 		f.url, f.where, err = httpsLocation(s.URL)
 	default:
-		err = fmt.Errorf("SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not %q", redact(s.URL))
+		err = fmt.Errorf("SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not %q", Redact(s.URL))
 	}
 	if err != nil {
 		return nil, err
@@ -182,13 +182,13 @@ func s3Location(s Settings) (*url.URL, string, error) {
 func parseEndpoint(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("SUBGATE_S3_ENDPOINT must be an https:// URL such as https://cos.ap-guangzhou.myqcloud.com, not %q", redact(raw))
+		return nil, fmt.Errorf("SUBGATE_S3_ENDPOINT must be an https:// URL such as https://cos.ap-guangzhou.myqcloud.com, not %q", Redact(raw))
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("SUBGATE_S3_ENDPOINT must use https:// (plain http is allowed only to a loopback host), not %q", redact(raw))
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("SUBGATE_S3_ENDPOINT must use https:// (plain http is allowed only to a loopback host), not %q", Redact(raw))
 	}
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("SUBGATE_S3_ENDPOINT must be a scheme and a host (and port) only, such as https://cos.ap-guangzhou.myqcloud.com, not %q", redact(raw))
+		return nil, fmt.Errorf("SUBGATE_S3_ENDPOINT must be a scheme and a host (and port) only, such as https://cos.ap-guangzhou.myqcloud.com, not %q", Redact(raw))
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
@@ -197,21 +197,21 @@ func parseEndpoint(raw string) (*url.URL, error) {
 func httpsLocation(raw string) (*url.URL, string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not %q", redact(raw))
+		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not %q", Redact(raw))
 	}
 	if u.User != nil {
-		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must not carry a user or password (%s)", redact(raw))
+		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must not carry a user or password (%s)", Redact(raw))
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must use https:// (plain http is allowed only to a loopback host), not %q", redact(raw))
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must use https:// (plain http is allowed only to a loopback host), not %q", Redact(raw))
 	}
 	u.Fragment = ""
-	return u, redact(raw), nil
+	return u, Redact(raw), nil
 }
 
-// redact shows a URL without its user, password and query (a presigned URL's query is a
-// credential), or only its scheme when it does not parse.
-func redact(raw string) string {
+// Redact shows a URL as messages and logs may: without its user, password and query (a presigned
+// URL's query is a credential), or only its scheme when it does not parse.
+func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		scheme, _, _ := strings.Cut(raw, ":")
@@ -224,8 +224,8 @@ func redact(raw string) string {
 	return shown.String()
 }
 
-// isLoopback is true for localhost and loopback addresses: the one place plain http may go.
-func isLoopback(host string) bool {
+// IsLoopback is true for localhost and loopback addresses: the one place plain http may go.
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}
@@ -257,8 +257,8 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if f.s3 {
 		return http.ErrUseLastResponse
 	}
-	if req.URL.Scheme != "https" && !(req.URL.Scheme == "http" && isLoopback(req.URL.Hostname())) {
-		return fmt.Errorf("%w: redirected to %s: a bundle is fetched over https only", ErrUnexpected, redact(req.URL.String()))
+	if req.URL.Scheme != "https" && !(req.URL.Scheme == "http" && IsLoopback(req.URL.Hostname())) {
+		return fmt.Errorf("%w: redirected to %s: a bundle is fetched over https only", ErrUnexpected, Redact(req.URL.String()))
 	}
 	if len(via) >= 10 {
 		return fmt.Errorf("%w: stopped after 10 redirects", ErrUnexpected)
