@@ -292,7 +292,6 @@ func isRegion(s string) bool {
 	return s != ""
 }
 
-
 // PolicyFilePath is the path of the policy file SUBGATE_POLICY_FILE names: as given when it is
 // absolute or found from the working directory, else beside the executable (see findPolicyFile);
 // "" when it is not set.
