@@ -43,7 +43,8 @@ const answerSlack = 15 * time.Second
 // it: _LAMBDA_SERVER_PORT names the port scf-go-lib serves net/rpc on, and no SUBGATE_* variable
 // is in its environment (SCF sends the function's variables with each invoke request). It
 // returns once the function answers Function.Ping, or fails after timeout.
-func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
+func StartSCF(bin, dir string, timeout time.Duration, opts ...Option) (*SCF, error) {
+	o := optionsOf(opts)
 	bin, err := filepath.Abs(bin) // not relative to dir
 	if err != nil {
 		return nil, err
@@ -66,7 +67,7 @@ func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
 		return nil, err
 	}
 	// scf-go-lib says nothing when it listens (on every interface): dial loopback until it answers.
-	if err := p.WaitListening(addr, timeout); err != nil {
+	if err := p.WaitListeningEvery(addr, timeout, o.poll); err != nil {
 		p.Kill()
 		return nil, fmt.Errorf("SCF function %s: %w\n%s", bin, err, p.Output)
 	}
