@@ -69,7 +69,7 @@ func CountFaults(t testing.TB, logs string) int {
 	return n
 }
 
-// DocumentedStatus lists the statuses the README's table of answers names.
+// DocumentedStatus lists the statuses docs/answers.md's table of answers names.
 var DocumentedStatus = []int{200, 400, 401, 403, 405, 413, 500}
 
 // Answer is a webhook answer whose three fields are all present.

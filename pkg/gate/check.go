@@ -76,7 +76,7 @@ func (g *Gate) check(ctx context.Context, r Request) outcome {
 		// The app's other webhooks arrive at the same URL: relay them, or let them go on.
 		return g.other(ctx, r, o)
 	}
-	d := g.decideBody(r.Body, command)
+	d := g.decideBody(ctx, r.Body, command)
 	d.sdkAppID = appID
 	return d
 }
@@ -111,7 +111,7 @@ func (g *Gate) checkSigned(r Request) outcome {
 
 // decideBody parses a CallbackBeforeAddSubscriber body and applies the policy. command is the
 // CallbackCommand the request came with.
-func (g *Gate) decideBody(body []byte, command string) outcome {
+func (g *Gate) decideBody(ctx context.Context, body []byte, command string) outcome {
 	o := outcome{command: command}
 	req, err := webhook.ParseAddSubscriber(body)
 	if err != nil {
@@ -121,8 +121,14 @@ func (g *Gate) decideBody(body []byte, command string) outcome {
 	if req.CallbackCommand != "" && req.CallbackCommand != command {
 		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(req.CallbackCommand)))
 	}
-	d := g.policy.DecideAt(g.now(), req.Channel, req.Operator, req.Subscribers)
-	o.status, o.decision, o.revision = http.StatusOK, &d, g.policy.Info().Revision
+	// The policy is asked for once, and decides the whole request even if a newer one is swapped
+	// in meanwhile. Only a live source's first load waits (bounded by ctx and its fetch timeout).
+	active, err := g.source.Current(ctx)
+	if err != nil {
+		return o.fail(http.StatusInternalServerError, "subgate has no policy to decide by: "+err.Error())
+	}
+	d := active.Policy.DecideAt(g.now(), req.Channel, req.Operator, req.Subscribers)
+	o.status, o.decision, o.revision = http.StatusOK, &d, active.Revision
 	switch {
 	case d.Shadow:
 		// Shadow mode: the decision is only logged; everyone goes through.

@@ -48,7 +48,7 @@ func TestDecisionLogNamesEachRefusalAndItsRule(t *testing.T) {
 	g := decisionGate(t, banPolicy, config.Config{}, slog.LevelInfo, beforeUntil, &logs)
 	answer, line := decide(t, g, &logs, "jared", "ok", "bot_7", "leckie", "troll")
 	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared","bot_7","leckie","troll"]}`, answer)
-	assert.Equal(t, g.policy.Info().Revision, line["policy"])
+	assert.Equal(t, testPolicy(t, banPolicy).Info().Revision, line["policy"])
 	assert.Len(t, line["policy"], 12)
 	assert.Equal(t, []any{
 		map[string]any{"id": "jared", "rule": `deny "jared"`},

@@ -14,7 +14,7 @@ import (
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
-// documentedStatus lists the statuses the README's table names.
+// documentedStatus lists the statuses docs/answers.md's table names.
 var documentedStatus = []int{200, 400, 401, 403, 405, 413, 500}
 
 // checkAnswer asserts what holds for every answer to any request: well-formed, documented, and

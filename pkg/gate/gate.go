@@ -13,6 +13,7 @@ import (
 	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/source"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -44,21 +45,32 @@ type Response struct {
 	Body       []byte
 }
 
-// Gate decides webhook requests by one configuration and policy. It is safe for concurrent use.
+// Gate decides webhook requests by one configuration, and by the policy its source gives for each
+// request. It is safe for concurrent use.
 type Gate struct {
 	cfg      config.Config
 	sdkAppID string
 	verifier *webhook.Verifier // nil when no token is configured
-	policy   *policy.Policy
+	source   *source.Source
 	log      *slog.Logger
 	forward  *forwarder // nil when no forward URL is configured
 	broken   error      // set when the configuration could not be loaded
 	now      func() time.Time
 }
 
-// New returns a Gate for a loaded configuration and policy, logging to logger.
+// New returns a Gate for a loaded configuration and policy, logging to logger. (A nil policy makes
+// a gate whose every decision is an internal fault, as the tests of panic recovery want.)
 func New(cfg config.Config, p *policy.Policy, logger *slog.Logger) *Gate {
-	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, policy: p, log: logger, now: time.Now}
+	a := &source.Active{Policy: p, Revision: source.AllowAll, Origin: source.AllowAll}
+	if p != nil && p.Info().Revision != "" {
+		a.Revision, a.Origin = p.Info().Revision, "the policy given to gate.New"
+	}
+	return withSource(cfg, source.Static(a), logger)
+}
+
+// withSource returns a Gate for a loaded configuration, deciding by the policies src gives.
+func withSource(cfg config.Config, src *source.Source, logger *slog.Logger) *Gate {
+	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, source: src, log: logger, now: time.Now}
 	if cfg.Token != "" {
 		g.verifier = &webhook.Verifier{Token: cfg.Token, MaxSkew: cfg.MaxSkew}
 	}
@@ -74,17 +86,24 @@ func Broken(err error, logger *slog.Logger) *Gate {
 	return &Gate{broken: err, log: logger, now: time.Now}
 }
 
-// FromEnv reads the configuration through getenv, loads the policy, and returns a Gate logging JSON
-// lines to w. It logs one start-up line with subgate's version ("started" at info), or, when the
-// configuration or the policy cannot be loaded, the error (at error) and returns a Broken Gate.
+// FromEnv reads the configuration through getenv, makes its policy source (loading the policy
+// file or inline policy; a policy URL's first fetch is started in the background), and returns a
+// Gate logging JSON lines to w. It logs one start-up line ("started" at info): subgate's version,
+// whether a token and a forward URL are configured (never their values), and what the source says
+// of its policy (source.Facts). When the configuration or the policy cannot be loaded, it logs the
+// error (at error) and returns a Broken Gate.
 func FromEnv(getenv func(string) string, w io.Writer) *Gate {
 	cfg, err := config.FromEnv(getenv)
 	logger := NewLogger(w, cfg.LogLevel)
 	if err == nil {
-		var p *policy.Policy
-		if p, err = cfg.LoadPolicy(); err == nil {
-			logger.Info("started", "version", version.String())
-			return New(cfg, p, logger)
+		var src *source.Source
+		if src, err = source.New(cfg, logger); err == nil {
+			src.Prefetch()
+			logger.LogAttrs(context.Background(), slog.LevelInfo, "started", append([]slog.Attr{
+				slog.String("version", version.String()), slog.String("sdkappid", cfg.SdkAppID),
+				slog.Bool("token", cfg.Token != ""), slog.Bool("forward", cfg.ForwardURL != nil)},
+				src.Facts()...)...)
+			return withSource(cfg, src, logger)
 		}
 	}
 	logger.Error("subgate cannot start: fix the configuration", "error", err.Error(), "version", version.String())
@@ -131,7 +150,7 @@ func (g *Gate) Serve(ctx context.Context, r Request) Response {
 // a cloud console. Only principals allowed to invoke the function can send one, so there is no
 // SdkAppid or signature to check; the body is parsed and the policy applied as for a request.
 func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) []byte {
-	return g.settle(ctx, requestID, func() outcome { return g.direct(body) }).answer.Encode()
+	return g.settle(ctx, requestID, func() outcome { return g.direct(ctx, body) }).answer.Encode()
 }
 
 // Explain answers a webhook body as ServeDirect does, without a log line, and gives the policy's
@@ -139,7 +158,7 @@ func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) [
 // cannot be read, a configuration error). subgate eval and subgate test answer through it, so they
 // answer as the function does.
 func (g *Gate) Explain(body []byte) (answer []byte, decision *policy.Decision) {
-	o := g.direct(body)
+	o := g.direct(context.Background(), body)
 	return o.answer.Encode(), o.decision
 }
 
@@ -182,7 +201,7 @@ func (g *Gate) settle(ctx context.Context, requestID string, decide func() outco
 }
 
 // direct decides a webhook body delivered without an HTTP envelope.
-func (g *Gate) direct(body []byte) outcome {
+func (g *Gate) direct(ctx context.Context, body []byte) outcome {
 	if g.broken != nil {
 		return g.brokenOutcome()
 	}
@@ -195,7 +214,7 @@ func (g *Gate) direct(body []byte) outcome {
 	case command != webhook.CommandBeforeAddSubscriber:
 		return outcome{command: command, status: http.StatusOK, answer: webhook.Proceed(nil)}
 	}
-	return g.decideBody(body, command)
+	return g.decideBody(ctx, body, command)
 }
 
 // Unrecognised answers an invocation whose event subgate cannot read (FAIL, 1, saying what it is

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/source"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -275,7 +277,16 @@ func TestFromEnv(t *testing.T) {
 		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicy: `deny: ["leckie"]`}[k]
 	}, &logs)
 	require.NoError(t, g.Err())
-	assert.Regexp(t, `^\{"time":"[^"]+","level":"INFO","msg":"started","version":"[^"]+"\}\n$`, logs.String(), "one start-up line, with the version")
+	var started map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &started), "one start-up line: %s", logs.String())
+	delete(started, "time")
+	assert.NotEmpty(t, started["version"])
+	delete(started, "version")
+	assert.Contains(t, started, "load_ms")
+	delete(started, "load_ms")
+	assert.Equal(t, map[string]any{"level": "INFO", "msg": "started", "sdkappid": appID, "token": false, "forward": false,
+		"policy": testPolicy(t, `deny: ["leckie"]`).Info().Revision, "policy_origin": "SUBGATE_POLICY", "indexed": false,
+		"exact_ids": float64(1), "patterns": float64(0), "channels": float64(0), "trusted_operators": float64(0)}, started)
 	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
 	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["leckie"]}`, string(resp.Body))
 }
@@ -283,7 +294,7 @@ func TestFromEnv(t *testing.T) {
 // A fault inside the decision is answered 500 and logged with its stack; the gate keeps serving.
 func TestPanicIsRecovered(t *testing.T) {
 	var logs bytes.Buffer
-	g := New(config.Config{SdkAppID: appID}, nil, NewLogger(&logs, slog.LevelInfo)) // a nil policy panics in Decide
+	g := withSource(config.Config{SdkAppID: appID}, source.Static(&source.Active{}), NewLogger(&logs, slog.LevelInfo)) // a nil policy panics in Decide
 	req := Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)}
 	resp := g.Serve(context.Background(), req)
 	assert.Equal(t, 500, resp.StatusCode)
@@ -362,4 +373,31 @@ func TestServeDirectNotJSON(t *testing.T) {
 	var logs bytes.Buffer
 	got := newGate(t, false, &logs).ServeDirect(context.Background(), []byte(`[1]`), "")
 	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: body is not a JSON object"}`, string(got))
+}
+
+// A policy URL whose store cannot be reached, and no fallback: every decision is answered 500
+// naming the cause (as a configuration error is), the other commands still go on, and the gate
+// keeps serving.
+func TestNoPolicyYetIsAnsweredAsAConfigurationError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	var logs lockedBuffer
+	g := FromEnv(func(k string) string {
+		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicyURL: "http://" + closed + "/policy.bundle",
+			config.EnvPolicyFetchTimeout: "200ms"}[k]
+	}, &logs)
+	require.NoError(t, g.Err())
+	assert.Contains(t, logs.String(), `"policy_url":"http://`+closed+`/policy.bundle"`)
+	for range 2 {
+		resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
+		assert.Equal(t, 500, resp.StatusCode)
+		assert.Contains(t, string(resp.Body), `"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"subgate has no policy to decide by: `)
+		assert.Contains(t, string(resp.Body), "policy store unreachable")
+		assert.Contains(t, string(g.ServeDirect(context.Background(), sample(t), "")), `"ErrorInfo":"subgate has no policy to decide by: `)
+	}
+	other := g.Serve(context.Background(), Request{Method: "POST", Query: query("C2C.CallbackBeforeSendMsg"), Body: []byte(`{}`)})
+	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, string(other.Body), "other commands never wait for a policy")
+	assert.Contains(t, logs.String(), `"status":500`)
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
-// The request line as logOutcome writes it, field for field, as the README shows it.
+// The request line as logOutcome writes it, field for field, as docs/logs.md shows it.
 func TestNewLoggerRequestLine(t *testing.T) {
 	var out bytes.Buffer
 	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}

@@ -74,10 +74,8 @@
 //
 // # Log lines
 //
-//   - "policy loaded" (info, at New for a static source): revision, origin, indexed,
-//     index_ignored (when not indexed), exact_ids, patterns, channels, trusted_operators, load_ms.
-//   - "policy source" (info, at New for a live source): origin, refresh, fetch_timeout, and the
-//     fallback's fallback, fallback_revision.
+// A source writes no line when it is made: Facts gives what the gate's start-up line says of it.
+//
 //   - "policy swapped" (info): revision, previous, origin, indexed, index_ignored (when not
 //     indexed), exact_ids, patterns, channels, trusted_operators, bytes, created, fetch_ms,
 //     load_ms.

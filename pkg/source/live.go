@@ -72,11 +72,6 @@ func newLive(cfg config.Config, fallback *Active, logger *slog.Logger, h hooks) 
 		l.timeout = config.DefaultPolicyFetchTimeout
 	}
 	l.state.Store(&state{})
-	attrs := []slog.Attr{slog.String("origin", l.origin), slog.String("refresh", l.refresh.String()), slog.String("fetch_timeout", l.timeout.String())}
-	if fallback != nil {
-		attrs = append(attrs, slog.String("fallback", fallback.Origin), slog.String("fallback_revision", fallback.Revision))
-	}
-	logger.LogAttrs(context.Background(), slog.LevelInfo, "policy source", attrs...)
 	return l, nil
 }
 

@@ -39,6 +39,10 @@ type Active struct {
 type Source struct {
 	static *Active // set for a static source
 	live   *live   // set for a live one
+	// loaded is the policy loaded at New (the static one, or a live source's fallback), and how
+	// long it took, for Facts.
+	loaded   *Active
+	loadTime time.Duration
 }
 
 // New returns the source cfg configures: live when it has a policy URL (with the policy file as
@@ -60,7 +64,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Source, error) {
 }
 
 // Static returns a source that always answers a, for a policy loaded some other way.
-func Static(a *Active) *Source { return &Source{static: a} }
+func Static(a *Active) *Source { return &Source{static: a, loaded: a} }
 
 // hooks are what the tests set: the clock, and the HTTP client of the store (nil: its own).
 type hooks struct {
@@ -71,16 +75,13 @@ type hooks struct {
 // newSource is New without its bounds on the refresh and the timeout, with hooks: the tests' way
 // to a short refresh, a clock of their own, and the connections they control.
 func newSource(cfg config.Config, logger *slog.Logger, h hooks) (*Source, error) {
+	start := time.Now()
 	if cfg.PolicyURL == "" {
-		start := time.Now()
 		a, err := loadStatic(cfg)
 		if err != nil {
 			return nil, err
 		}
-		logger.LogAttrs(context.Background(), slog.LevelInfo, "policy loaded", append([]slog.Attr{
-			slog.String("revision", a.Revision), slog.String("origin", a.Origin)},
-			append(policyFacts(a.Policy), slog.Float64("load_ms", ms(time.Since(start))))...)...)
-		return &Source{static: a}, nil
+		return &Source{static: a, loaded: a, loadTime: time.Since(start)}, nil
 	}
 	var fallback *Active
 	if cfg.PolicyFile != "" {
@@ -89,11 +90,30 @@ func newSource(cfg config.Config, logger *slog.Logger, h hooks) (*Source, error)
 			return nil, err
 		}
 	}
+	loadTime := time.Since(start)
 	l, err := newLive(cfg, fallback, logger, h)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{live: l}, nil
+	return &Source{live: l, loaded: fallback, loadTime: loadTime}, nil
+}
+
+// Facts are what the start-up log line says of the source: the policy loaded at New (for a live
+// source, its fallback, if it has one) with its revision, where it came from, whether it was read
+// from its prepared index (and if not, why not), its entry counts and how long it took to load;
+// and, for a live source, its URL, refresh interval and fetch timeout.
+func (s *Source) Facts() []slog.Attr {
+	var facts []slog.Attr
+	if s.live != nil {
+		facts = append(facts, slog.String("policy_url", s.live.origin),
+			slog.String("refresh", s.live.refresh.String()), slog.String("fetch_timeout", s.live.timeout.String()))
+	}
+	if a := s.loaded; a != nil {
+		facts = append(facts, slog.String("policy", a.Revision), slog.String("policy_origin", a.Origin))
+		facts = append(facts, policyFacts(a.Policy)...)
+		facts = append(facts, slog.Float64("load_ms", ms(s.loadTime)))
+	}
+	return facts
 }
 
 // Current returns the policy to decide a request by. It is an atomic load, except when a live

@@ -54,6 +54,16 @@ func (b *logBuffer) lines(t *testing.T, msg string) []map[string]any {
 	return found
 }
 
+// facts are the source's Facts as the start-up line writes them, decoded.
+func facts(t *testing.T, s *Source) map[string]any {
+	t.Helper()
+	var logs logBuffer
+	debugLogger(&logs).LogAttrs(context.Background(), slog.LevelInfo, "started", s.Facts()...)
+	lines := logs.lines(t, "started")
+	require.Len(t, lines, 1)
+	return lines[0]
+}
+
 func debugLogger(w *logBuffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
@@ -83,14 +93,15 @@ func TestStatic(t *testing.T) {
 		require.NoError(t, err)
 		assert.Same(t, a, again)
 
-		loaded := logs.lines(t, "policy loaded")
-		require.Len(t, loaded, 1)
-		assert.Equal(t, a.Revision, loaded[0]["revision"])
-		assert.Equal(t, "testdata/policy.yaml", loaded[0]["origin"])
-		assert.EqualValues(t, a.Policy.Info().Counts.ExactIDs, loaded[0]["exact_ids"])
-		assert.Equal(t, false, loaded[0]["indexed"])
-		assert.Equal(t, "no prepared index: policy.yaml.index", loaded[0]["index_ignored"])
-		assert.Contains(t, loaded[0], "load_ms")
+		loaded := facts(t, s)
+		assert.Equal(t, a.Revision, loaded["policy"])
+		assert.Equal(t, "testdata/policy.yaml", loaded["policy_origin"])
+		assert.EqualValues(t, a.Policy.Info().Counts.ExactIDs, loaded["exact_ids"])
+		assert.Equal(t, false, loaded["indexed"])
+		assert.Equal(t, "no prepared index: policy.yaml.index", loaded["index_ignored"])
+		assert.Contains(t, loaded, "load_ms")
+		assert.NotContains(t, loaded, "policy_url")
+		assert.Empty(t, logs.String(), "a source writes no line of its own when it is made")
 	})
 	t.Run("Inline", func(t *testing.T) {
 		// The inline policy has the revision of a bundle of its text, with its list file as the
@@ -122,8 +133,7 @@ func TestStatic(t *testing.T) {
 		assert.Equal(t, &Active{Policy: a.Policy, Revision: "allow-all", Origin: "allow-all"}, a)
 		assert.Empty(t, a.Policy.Decide("@TOA#_any", "107867", []string{"jared"}).Refused)
 		s.Prefetch() // nothing to fetch
-		require.Len(t, logs.lines(t, "policy loaded"), 1)
-		assert.Equal(t, "allow-all", logs.lines(t, "policy loaded")[0]["revision"])
+		assert.Equal(t, "allow-all", facts(t, s)["policy"])
 	})
 	t.Run("Given", func(t *testing.T) {
 		a := &Active{Revision: "0123456789ab", Origin: "a test"}
@@ -186,9 +196,9 @@ func TestNewTakesWhatConfigTakes(t *testing.T) {
 		s, err := New(cfg, debugLogger(&logs))
 		require.NoError(t, err, vars)
 		require.NotNil(t, s.live, vars)
-		started := logs.lines(t, "policy source")
-		require.Len(t, started, 1)
-		assert.Equal(t, cfg.PolicyRefresh.String(), started[0]["refresh"])
+		started := facts(t, s)
+		assert.Equal(t, cfg.PolicyRefresh.String(), started["refresh"])
+		assert.NotContains(t, started["policy_url"], "a-secret-signature")
 		assert.NotContains(t, logs.String(), "a-secret-signature", "the log shows a URL's query")
 		assert.Empty(t, logs.lines(t, "policy swapped"))
 		assert.Empty(t, logs.lines(t, "policy refresh failed"), "New fetches nothing")
