@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"testing"
 )
 
 // Proxy is a loopback TCP proxy in front of a server. It forwards connections as they are, until
@@ -30,7 +29,7 @@ type Proxy struct {
 
 // NewProxy starts a proxy to target (an address such as Server.Addr) on a free loopback port; it
 // is closed when the test ends.
-func NewProxy(t testing.TB, target string) *Proxy {
+func NewProxy(t TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -87,3 +87,6 @@ func TestMakefileInstallsThisVersion(t *testing.T) {
 	assert.Contains(t, string(makefile), "GOBIN=$(CURDIR)/bin $(GO) install "+Module+"\n")
 	assert.Contains(t, string(makefile), EnvVersitygw+"=$(CURDIR)/bin/versitygw")
 }
+
+// A test's testing.TB is a TB.
+var _ TB = testing.TB(nil)
