@@ -50,6 +50,18 @@ func (p *Proxy) Stall(n int) {
 	p.stallAt = n
 }
 
+// Cut closes every connection open now, stalled or not, and goes on accepting new ones: a client's
+// kept-alive connections are gone, so its next request opens a new one, which stalls after Stall.
+// It is how a test outside the client (a function's process) makes every request stall.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+		delete(p.conns, c)
+	}
+}
+
 // Resume makes the connections accepted from now on forward in full again.
 func (p *Proxy) Resume() { p.Stall(-1) }
 
