@@ -129,7 +129,7 @@ func (r *results) writeWarm(w io.Writer) {
 	fmt.Fprintf(w, "Each function invoked in turns with the others of its platform, %d times after its first (cold) invocation; the time is the invocation's round trip through the platform's protocol, from this process.\n\n", len(r.warm[0].lat))
 	fmt.Fprintf(w, "| platform | function and request | p50 µs | p90 µs | p99 µs | max µs | added p50 µs | added p99 µs |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range r.warm {
-		added := "| |"
+		added := "| | |"
 		if c.hello != nil {
 			added = fmt.Sprintf("| %+.0f | %+.0f |", us(c.added(0.5)), us(c.added(0.99)))
 		}
@@ -150,7 +150,7 @@ func (r *results) writeCold(w io.Writer) {
 		for _, t := range c.took {
 			lo, hi = min(lo, t), max(hi, t)
 		}
-		ratio, goal, facts := "1.00×", "", "| |"
+		ratio, goal, facts := "1.00×", "", "| | |"
 		if c.hello != nil {
 			ratio = fmt.Sprintf("%.2f×", c.ratio())
 			if c.goal > 0 {
@@ -158,7 +158,7 @@ func (r *results) writeCold(w io.Writer) {
 			}
 			switch {
 			case c.fetchMS != nil:
-				facts = fmt.Sprintf("| fetched: median fetch %.2f ms, load %.2f ms |", median(c.fetchMS), median(c.fetchLds))
+				facts = fmt.Sprintf("| fetched from the store: fetch %.2f ms (median) | %.3f |", median(c.fetchMS), median(c.fetchLds))
 			default:
 				facts = fmt.Sprintf("| %s | %.3f |", c.indexed, c.loadMS)
 			}
@@ -196,7 +196,7 @@ func (r *results) writeLive(w io.Writer) {
 	fmt.Fprintf(w, "| platform | function | invocations | p50 µs | p90 µs | p99 µs | max µs | added p50 µs | added p99 µs | from the log |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, l := range r.live {
 		for _, c := range []*warmCase{l.hello, l.file, l.fresh, l.stal} {
-			added, log := "| |", ""
+			added, log := "| | |", ""
 			if c.hello != nil {
 				added = fmt.Sprintf("| %+.0f | %+.0f |", us(c.added(0.5)), us(c.added(0.99)))
 			}
