@@ -1,17 +1,30 @@
-// Command run is `make bench`: it runs the warm-path Go benchmarks and reports each path against
-// its floor, measures cold starts through the real runtime protocols against hello-world functions
-// built in the same run, the function's peak RSS after many invocations, the zip sizes, and the
-// HTTP server's throughput and latency from a load generator on loopback. It prints the tables and
-// writes them as Markdown (-o), where docs/benchmarks.md takes its figures from.
+// Command run is `make bench`: it measures what subgate's users pay, each figure beside a
+// hello-world function of the same platform library built and measured in the same run, and says
+// of each goal of docs/benchmarks.md whether it is met, or by how much it is missed:
 //
-// It expects `make package` to have built dist/ for this machine (make bench does) and the Lambda
-// Runtime Interface Emulator in bin/ (make bin/aws-lambda-rie). Everything binds 127.0.0.1.
+//   - warm: invocations through the real runtime protocols (SCF's net/rpc, the Lambda Runtime
+//     Interface Emulator), p50 and p99, for the sample request with the example policy and for
+//     100 subscribers against a 100,000-entry list (and, as information, a 1,000,000-entry one);
+//   - cold: process start to first answer, with the example policy, a packaged 100,000-entry list
+//     (list file and YAML), a packaged 1,000,000-entry list, and as information the 100,000-entry
+//     list without its index and the 1,000,000-entry list whose files lost their stamps;
+//   - memory: peak RSS of each function after the warm invocations; the zips' sizes;
+//   - live policy: the cold start with SUBGATE_POLICY_URL naming a 100,000-entry bundle on a real
+//     S3 server on loopback (versitygw), the fetch reported apart; and warm invocations with
+//     refresh on (the bundle republished as they run) and with a store that stalls for 10 s,
+//     beside the same list from a file;
+//   - the Go benchmarks of the warm path and of loading, as information.
+//
+// It builds every function it runs into a temporary folder as make package builds them (for this
+// machine), lays each policy out with deploy/pack, binds only 127.0.0.1, prints the tables and
+// writes them as Markdown (-o). It needs the emulator (-rie) and versitygw (SUBGATE_VERSITYGW, or
+// bin/versitygw); make bench installs both. Linux only: it reads /proc.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,33 +36,41 @@ import (
 
 type options struct {
 	out         string
-	dist        string
 	rie         string
 	starts      int
+	invocations int
+	liveFor     time.Duration
 	count       int
 	benchtime   string
-	invocations int
-	httpN       int
-	httpConc    int
 	parts       map[string]bool
 }
 
+// allParts are what -parts can name, in the order they run.
+var allParts = []string{"sizes", "cold", "warm", "live", "go"}
+
 func main() {
 	var o options
-	flag.StringVar(&o.out, "o", "bench/results.md", "where to write the results as Markdown")
-	flag.StringVar(&o.dist, "dist", "dist", "the folder make package built for this machine")
+	flag.StringVar(&o.out, "o", "bench/results.md", "where to write the results as Markdown (\"\" for nowhere)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "the Lambda Runtime Interface Emulator")
-	flag.IntVar(&o.starts, "starts", 20, "cold starts of each function and policy")
-	flag.IntVar(&o.count, "count", 5, "runs of each Go benchmark (the median is reported)")
-	flag.StringVar(&o.benchtime, "benchtime", "200ms", "go test -benchtime for each run")
-	flag.IntVar(&o.invocations, "invocations", 10_000, "invocations before peak RSS is read")
-	flag.IntVar(&o.httpN, "http-requests", 20_000, "requests the HTTP load generator sends for each case")
-	flag.IntVar(&o.httpConc, "http-concurrency", 8, "the load generator's concurrent connections")
-	parts := flag.String("parts", "go,sizes,cold,rss,http", "what to measure, comma-separated: go (the Go benchmarks), sizes, cold, rss, http")
+	flag.IntVar(&o.starts, "starts", 20, "cold starts of each function and policy, taken in turns")
+	flag.IntVar(&o.invocations, "invocations", 10_000, "warm invocations of each function, taken in turns; peak RSS is read after them")
+	flag.DurationVar(&o.liveFor, "live-for", 30*time.Second, "how long the live-policy functions are invoked, in turns (at least 20s: the store stalls for 10s of it)")
+	flag.IntVar(&o.count, "count", 3, "runs of each Go benchmark (the median is reported)")
+	flag.StringVar(&o.benchtime, "benchtime", "200ms", "go test -benchtime of each Go benchmark run")
+	parts := flag.String("parts", strings.Join(allParts, ","), "what to measure, comma-separated: "+strings.Join(allParts, ", "))
 	flag.Parse()
 	o.parts = map[string]bool{}
 	for _, p := range strings.Split(*parts, ",") {
-		o.parts[strings.TrimSpace(p)] = true
+		p = strings.TrimSpace(p)
+		if !strings.Contains(","+strings.Join(allParts, ",")+",", ","+p+",") {
+			fmt.Fprintf(os.Stderr, "bench: -parts: %q is not one of %s\n", p, strings.Join(allParts, ", "))
+			os.Exit(2)
+		}
+		o.parts[p] = true
+	}
+	if o.liveFor < 20*time.Second {
+		fmt.Fprintln(os.Stderr, "bench: -live-for must be at least 20s: the store stalls for 10s of it")
+		os.Exit(2)
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -57,32 +78,78 @@ func main() {
 	}
 }
 
-func run(o options) error {
+func run(o options) (err error) {
 	began := time.Now()
 	tmp, err := os.MkdirTemp("", "subgate-bench-")
 	if err != nil {
 		return err
 	}
+	h := &harness{dir: tmp}
 	defer os.RemoveAll(tmp)
-	var report strings.Builder
-	out := io.MultiWriter(os.Stdout, &report)
-	fmt.Fprintf(out, "# subgate benchmark results\n\n%s\n", machine())
+	defer h.close()
+	defer h.recover(&err)
 
-	if o.parts["go"] {
-		step("Go benchmarks (warm path)")
-		rows, err := goBenchmarks(o.count, o.benchtime)
+	var chosen []string
+	for _, p := range allParts {
+		if o.parts[p] {
+			chosen = append(chosen, p)
+		}
+	}
+	r := &results{machine: machine(), settings: fmt.Sprintf("-parts %s -starts %d -invocations %d -live-for %s -count %d -benchtime %s",
+		strings.Join(chosen, ","), o.starts, o.invocations, o.liveFor, o.count, o.benchtime)}
+	if o.parts["sizes"] || o.parts["cold"] || o.parts["warm"] || o.parts["live"] {
+		step("building the functions and the hello worlds, laying out the policies")
+		fx, err := prepare(tmp)
 		if err != nil {
 			return err
 		}
-		writeWarm(out, rows)
+		r.sizes = fx.sizes
+		rie, err := filepath.Abs(o.rie)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(rie); err != nil {
+			return fmt.Errorf("the Lambda emulator: %w (make bench installs it: make bin/aws-lambda-rie)", err)
+		}
+		pls := platforms(fx, rie)
+		var live *liveStore
+		if o.parts["live"] {
+			step("starting the store (versitygw) and publishing the bundles")
+			if live, err = startStore(h, fx); err != nil {
+				return err
+			}
+			r.bundleBytes = len(fx.bundles[0])
+		}
+		if o.parts["cold"] || o.parts["live"] {
+			step(fmt.Sprintf("cold starts (%d of each, in turns)", o.starts))
+			if r.cold, err = coldStarts(pls, fx, live, o.starts, o.parts["cold"]); err != nil {
+				return err
+			}
+		}
+		if o.parts["warm"] {
+			step(fmt.Sprintf("warm invocations (%d of each, in turns) and peak RSS", o.invocations))
+			if r.warm, err = warmRuns(pls, fx, o.invocations); err != nil {
+				return err
+			}
+		}
+		if o.parts["live"] {
+			step(fmt.Sprintf("live policy: %s of warm invocations of each platform, the store stalled for 10s of it", o.liveFor))
+			if r.live, err = liveRuns(pls, fx, live, o.liveFor); err != nil {
+				return err
+			}
+		}
 	}
-
-	if o.parts["sizes"] || o.parts["cold"] || o.parts["rss"] || o.parts["http"] {
-		if err := measureFunctions(o, tmp, out); err != nil {
+	if o.parts["go"] {
+		step("Go benchmarks")
+		if r.gobench, err = goBenchmarks(o.count, o.benchtime); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "\nThe whole run took %s.\n", time.Since(began).Round(time.Second))
+	r.took = time.Since(began)
+
+	var report strings.Builder
+	r.write(&report)
+	fmt.Print(report.String())
 	if o.out != "" {
 		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 			return err
@@ -91,44 +158,6 @@ func run(o options) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "bench: wrote %s\n", o.out)
-	}
-	return nil
-}
-
-// measureFunctions measures the packaged functions: sizes, cold starts, memory, HTTP load.
-func measureFunctions(o options, tmp string, out io.Writer) error {
-	step("building the functions, the hello worlds and the policies")
-	fx, err := prepare(tmp, o.dist)
-	if err != nil {
-		return err
-	}
-	if o.parts["sizes"] {
-		writeSizes(out, fx)
-	}
-	o.rie = abs(o.rie)
-	if o.parts["cold"] {
-		step(fmt.Sprintf("cold starts (%d of each)", o.starts))
-		cold, err := coldStarts(fx, o.rie, o.starts)
-		if err != nil {
-			return err
-		}
-		writeCold(out, cold)
-	}
-	if o.parts["rss"] {
-		step(fmt.Sprintf("peak RSS after %d invocations", o.invocations))
-		rss, err := peakRSS(fx, o.rie, o.invocations)
-		if err != nil {
-			return err
-		}
-		writeRSS(out, rss, o.invocations)
-	}
-	if o.parts["http"] {
-		step("HTTP server under load")
-		load, err := httpLoad(fx, o.httpN, o.httpConc)
-		if err != nil {
-			return err
-		}
-		writeLoad(out, load, o.httpConc)
 	}
 	return nil
 }
@@ -146,7 +175,55 @@ func machine() string {
 			}
 		}
 	}
-	return fmt.Sprintf("Machine: %d cores (%s), %s %s/%s, %s. Workload: %d subscribers against a %d-entry deny list plus %d globs.\n",
+	return fmt.Sprintf("%d cores (%s), %s %s/%s, %s. Workload: the sample request (2 subscribers); %d subscribers against a %d-entry deny list plus %d globs (and against %d entries).",
 		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"),
-		workload.Subscribers, workload.DenyEntries, workload.DenyGlobs)
+		workload.Subscribers, workload.DenyEntries, workload.DenyGlobs, workload.MillionEntries)
+}
+
+// harness is what internal/teststore needs of a test (teststore.TB), for a program: a fatal error
+// panics with fatal, which run turns into its error; cleanups run when the run ends.
+type harness struct {
+	dir      string
+	n        int
+	cleanups []func()
+}
+
+type fatal struct{ msg string }
+
+func (h *harness) Helper()                        {}
+func (h *harness) Fatal(args ...any)              { panic(fatal{fmt.Sprint(args...)}) }
+func (h *harness) Fatalf(format string, a ...any) { panic(fatal{fmt.Sprintf(format, a...)}) }
+func (h *harness) Cleanup(f func())               { h.cleanups = append(h.cleanups, f) }
+
+func (h *harness) TempDir() string {
+	h.n++
+	dir := filepath.Join(h.dir, fmt.Sprintf("store%d", h.n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		h.Fatal(err)
+	}
+	return dir
+}
+
+func (h *harness) close() {
+	for i := len(h.cleanups) - 1; i >= 0; i-- {
+		h.cleanups[i]()
+	}
+}
+
+// recover turns a fatal panic into *err.
+func (h *harness) recover(err *error) {
+	if r := recover(); r != nil {
+		f, ok := r.(fatal)
+		if !ok {
+			panic(r)
+		}
+		*err = errors.New(f.msg)
+	}
+}
+
+// catch runs f, returning a fatal panic as an error: for goroutines of the harness.
+func catch(f func()) (err error) {
+	defer (&harness{}).recover(&err)
+	f()
+	return nil
 }

@@ -1,124 +1,240 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/pkg/bundle"
+	"github.com/subgate/subgate/pkg/policy"
 )
 
-// policyCase is a policy laid out as make package lays it out, with the environment that loads it.
-type policyCase struct {
-	name string
-	dir  string // policy.yaml and its list files (and whatever else pack writes)
-	zip  string
-}
+// sdkAppID is the app the console events are sent for.
+const sdkAppID = "1400000001"
 
-func (p policyCase) env() map[string]string {
-	return map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": filepath.Join(p.dir, "policy.yaml")}
+// deployment is a function as make package lays it out, once for each platform: a folder holding
+// the binary (SCF's main, Lambda's bootstrap) and the policy with its index, and its zip.
+type deployment struct {
+	name              string
+	scfDir, lambdaDir string
+	scfZip, lambdaZip string
+	// env is the function's SUBGATE_* environment (nil for a hello world).
+	env map[string]string
 }
 
 // fixtures is everything the measurements run.
 type fixtures struct {
-	lambda, scf, http          string // subgate's binaries from dist/
-	helloLambda, helloSCF      string // the hello worlds, built now with the same flags
-	policies                   []policyCase
-	lambdaEvent, scfEvent      []byte // the console events: the sample request
-	lambdaLarge, scfLarge      []byte // the same events carrying 100 subscribers
-	sampleBody, largeBody      []byte
-	sampleRefused, largeRefuse []string
-	sizes                      []sizeRow
+	hello, example, text, yaml, million *deployment
+	// As information: the 100,000-entry list (file and YAML) without its index, the 1,000,000-entry
+	// list whose files lost their stamps (dated now, as an unzip that does not keep the zip's dates
+	// leaves them), and the function of a live policy (no policy file: it fetches its bundle).
+	textBare, yamlBare, millionUnstamped, live *deployment
+
+	// The console events (deploy/events): the sample request, and the same events carrying
+	// workload.LargeRequest's 100 subscribers.
+	scfSample, scfLarge, lambdaSample, lambdaLarge []byte
+	// largeRefused are the subscribers the large list refuses in the large request.
+	largeRefused []string
+	// bundles are two bundles of the 100,000-entry list, of different revisions (the second
+	// list has one comment line more), that the live policy alternates between.
+	bundles [2][]byte
+	sizes   []sizeRow
 }
 
 type sizeRow struct {
 	what  string
 	bytes int64
+	limit int64 // the goal: under limit bytes (0: none)
 }
 
-func prepare(tmp, dist string) (*fixtures, error) {
-	fx := &fixtures{
-		lambda: abs(filepath.Join(dist, "lambda", "bootstrap")),
-		scf:    abs(filepath.Join(dist, "scf", "main")),
-		http:   abs(filepath.Join(dist, "scf-web", "subgate")),
-	}
-	for _, bin := range []string{fx.lambda, fx.scf, fx.http} {
-		if _, err := os.Stat(bin); err != nil {
-			return nil, fmt.Errorf("%w: run make package ARCH=$(go env GOARCH) first (make bench does)", err)
-		}
-	}
-	fx.helloLambda = filepath.Join(tmp, "hello-lambda", "bootstrap")
-	fx.helloSCF = filepath.Join(tmp, "hello-scf", "main")
-	pack := filepath.Join(tmp, "pack")
-	builds := [][]string{
-		{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", fx.helloLambda, "./bench/hello/lambda"},
-		{"build", "-trimpath", "-ldflags", "-s -w", "-o", fx.helloSCF, "./bench/hello/scf"},
+// prepare builds subgate's functions and the hello worlds for this machine as make package builds
+// them, and lays each policy out with deploy/pack.
+func prepare(tmp string) (*fixtures, error) {
+	bin := filepath.Join(tmp, "bin")
+	scf, lambda, helloSCF, helloLambda, pack :=
+		filepath.Join(bin, "scf"), filepath.Join(bin, "lambda"), filepath.Join(bin, "hello-scf"), filepath.Join(bin, "hello-lambda"), filepath.Join(bin, "pack")
+	ldflags := "-s -w" // make package's GO_LDFLAGS, without the version
+	for _, args := range [][]string{
+		{"build", "-trimpath", "-ldflags", ldflags, "-o", scf, "./functions/scf"},
+		{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", ldflags, "-o", lambda, "./functions/lambda"},
+		{"build", "-trimpath", "-ldflags", ldflags, "-o", helloSCF, "./bench/hello/scf"},
+		{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", ldflags, "-o", helloLambda, "./bench/hello/lambda"},
 		{"build", "-o", pack, "./deploy/pack"},
-	}
-	for _, args := range builds {
+	} {
 		if err := goCmd(args...); err != nil {
 			return nil, err
 		}
 	}
 
-	textPolicy, inlinePolicy, err := workload.WritePolicies(tmp)
+	src := filepath.Join(tmp, "policies")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return nil, err
+	}
+	textPolicy, yamlPolicy, err := workload.WritePolicies(src)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range []struct{ name, file string }{
-		{"example policy", "deploy/policy.example.yaml"},
-		{"100,000-entry list file", textPolicy},
-		{"100,000 entries inline in YAML", inlinePolicy},
-	} {
-		pc := policyCase{name: c.name, dir: filepath.Join(tmp, fmt.Sprintf("policy%d", len(fx.policies))), zip: filepath.Join(tmp, fmt.Sprintf("policy%d.zip", len(fx.policies)))}
-		cmd := exec.Command(pack, "-o", pc.zip, "-dir", pc.dir, "-x", "bootstrap="+fx.lambda, "-policy", c.file)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("pack %s: %w", c.file, err)
+	millionPolicy, err := workload.WriteMillionPolicy(src)
+	if err != nil {
+		return nil, err
+	}
+
+	fx := &fixtures{}
+	n := 0
+	lay := func(name, scfBin, lambdaBin, policyFile string, env map[string]string) (*deployment, error) {
+		n++
+		d := &deployment{name: name, env: env,
+			scfDir: filepath.Join(tmp, fmt.Sprintf("d%02d-scf", n)), scfZip: filepath.Join(tmp, fmt.Sprintf("d%02d-scf.zip", n)),
+			lambdaDir: filepath.Join(tmp, fmt.Sprintf("d%02d-lambda", n)), lambdaZip: filepath.Join(tmp, fmt.Sprintf("d%02d-lambda.zip", n))}
+		for _, out := range []struct{ dir, zip, entry string }{
+			{d.scfDir, d.scfZip, "main=" + scfBin}, {d.lambdaDir, d.lambdaZip, "bootstrap=" + lambdaBin},
+		} {
+			args := []string{"-o", out.zip, "-dir", out.dir, "-x", out.entry}
+			if policyFile != "" {
+				args = append(args, "-policy", policyFile)
+			}
+			cmd := exec.Command(pack, args...)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Run(); err != nil {
+				return nil, fmt.Errorf("pack %s: %w", strings.Join(args, " "), err)
+			}
 		}
-		fx.policies = append(fx.policies, pc)
+		return d, nil
+	}
+	withPolicy := map[string]string{"SUBGATE_SDKAPPID": sdkAppID, "SUBGATE_POLICY_FILE": "policy.yaml"}
+	for _, c := range []struct {
+		into              **deployment
+		name, policyFile  string
+		scfBin, lambdaBin string
+		env               map[string]string
+	}{
+		{&fx.hello, "hello world", "", helloSCF, helloLambda, nil},
+		{&fx.example, "example policy", "deploy/policy.example.yaml", scf, lambda, withPolicy},
+		{&fx.text, "100,000-entry list file", textPolicy, scf, lambda, withPolicy},
+		{&fx.yaml, "100,000 entries in the YAML", yamlPolicy, scf, lambda, withPolicy},
+		{&fx.million, "1,000,000-entry list file", millionPolicy, scf, lambda, withPolicy},
+		{&fx.textBare, "100,000-entry list file, no index", textPolicy, scf, lambda, withPolicy},
+		{&fx.yamlBare, "100,000 entries in the YAML, no index", yamlPolicy, scf, lambda, withPolicy},
+		{&fx.millionUnstamped, "1,000,000-entry list file, files not stamped", millionPolicy, scf, lambda, withPolicy},
+		{&fx.live, "100,000-entry bundle from the store", "", scf, lambda, nil}, // its environment is the store's
+	} {
+		if *c.into, err = lay(c.name, c.scfBin, c.lambdaBin, c.policyFile, c.env); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now()
+	for _, d := range []*deployment{fx.textBare, fx.yamlBare, fx.millionUnstamped} {
+		for _, dir := range []string{d.scfDir, d.lambdaDir} {
+			if d == fx.millionUnstamped {
+				for _, file := range []string{"policy.yaml", "million.txt", "policy.yaml" + policy.IndexSuffix} {
+					if err := os.Chtimes(filepath.Join(dir, file), now, now); err != nil {
+						return nil, err
+					}
+				}
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, "policy.yaml"+policy.IndexSuffix)); err != nil {
+				return nil, err
+			}
+		}
 	}
 
-	if fx.lambdaEvent, err = os.ReadFile("deploy/events/lambda-http-api.json"); err != nil {
+	if err := fx.events(); err != nil {
 		return nil, err
 	}
-	if fx.scfEvent, err = os.ReadFile("deploy/events/scf-function-url.json"); err != nil {
-		return nil, err
-	}
-	if fx.sampleBody, err = os.ReadFile("deploy/sample-request.json"); err != nil {
-		return nil, err
-	}
-	fx.sampleRefused = []string{"jared"}
-	fx.largeBody, fx.largeRefuse = workload.LargeRequest()
-	if fx.lambdaLarge, err = withBody(fx.lambdaEvent, fx.largeBody); err != nil {
-		return nil, err
-	}
-	if fx.scfLarge, err = withBody(fx.scfEvent, fx.largeBody); err != nil {
+	if err := fx.makeBundles(textPolicy); err != nil {
 		return nil, err
 	}
 
-	for _, s := range []struct{ what, path string }{
-		{"dist/scf.zip (example policy)", filepath.Join(dist, "scf.zip")},
-		{"dist/scf-web.zip (example policy)", filepath.Join(dist, "scf-web.zip")},
-		{"dist/lambda.zip (example policy)", filepath.Join(dist, "lambda.zip")},
-		{"lambda.zip with the 100,000-entry list file", fx.policies[1].zip},
-		{"lambda.zip with the 100,000 entries inline", fx.policies[2].zip},
-		{"dist/scf/main (unzipped)", fx.scf},
-		{"dist/lambda/bootstrap (unzipped)", fx.lambda},
-		{"dist/scf-web/subgate (unzipped)", fx.http},
-		{"hello world, scf-go-lib (unzipped)", fx.helloSCF},
-		{"hello world, aws-lambda-go (unzipped)", fx.helloLambda},
+	const lambdaDirectUpload = 50_000_000 // Lambda's limit for a zip uploaded directly (50 MB)
+	for _, s := range []struct {
+		what, path string
+		limit      int64
+	}{
+		{"SCF zip, example policy", fx.example.scfZip, 0},
+		{"Lambda zip, example policy", fx.example.lambdaZip, 0},
+		{"SCF zip, 100,000-entry list file (list + index)", fx.text.scfZip, 0},
+		{"Lambda zip, 100,000-entry list file (list + index)", fx.text.lambdaZip, 0},
+		{"Lambda zip, 100,000 entries in the YAML (YAML + index)", fx.yaml.lambdaZip, 0},
+		{"SCF zip, 1,000,000-entry list file (list + index)", fx.million.scfZip, 0},
+		{"Lambda zip, 1,000,000-entry list file (list + index)", fx.million.lambdaZip, lambdaDirectUpload},
+		{"SCF function main, unzipped", scf, 0},
+		{"hello world, scf-go-lib, unzipped", helloSCF, 0},
+		{"Lambda bootstrap, unzipped", lambda, 0},
+		{"hello world, aws-lambda-go, unzipped", helloLambda, 0},
 	} {
 		info, err := os.Stat(s.path)
 		if err != nil {
 			return nil, err
 		}
-		fx.sizes = append(fx.sizes, sizeRow{s.what, info.Size()})
+		fx.sizes = append(fx.sizes, sizeRow{s.what, info.Size(), s.limit})
+	}
+	fx.sizes = append(fx.sizes, sizeRow{"bundle of the 100,000-entry list (live policy)", int64(len(fx.bundles[0])), 0})
+	for _, d := range []*deployment{fx.million} {
+		for _, file := range []string{"million.txt", "policy.yaml" + policy.IndexSuffix} {
+			info, err := os.Stat(filepath.Join(d.lambdaDir, file))
+			if err != nil {
+				return nil, err
+			}
+			fx.sizes = append(fx.sizes, sizeRow{"1,000,000-entry list: " + file + ", unzipped", info.Size(), 0})
+		}
 	}
 	return fx, nil
+}
+
+// events reads the console events and makes their large versions.
+func (fx *fixtures) events() error {
+	var err error
+	if fx.scfSample, err = os.ReadFile("deploy/events/scf-function-url.json"); err != nil {
+		return err
+	}
+	if fx.lambdaSample, err = os.ReadFile("deploy/events/lambda-http-api.json"); err != nil {
+		return err
+	}
+	body, refused := workload.LargeRequest()
+	fx.largeRefused = refused
+	if fx.scfLarge, err = withBody(fx.scfSample, body); err != nil {
+		return err
+	}
+	fx.lambdaLarge, err = withBody(fx.lambdaSample, body)
+	return err
+}
+
+// makeBundles makes the two bundles of the 100,000-entry list.
+func (fx *fixtures) makeBundles(textPolicy string) error {
+	var err error
+	if fx.bundles[0], err = bundle.Make(textPolicy, time.Now()); err != nil {
+		return err
+	}
+	dir := filepath.Join(filepath.Dir(textPolicy), "republished")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	list, err := os.ReadFile(filepath.Join(filepath.Dir(textPolicy), "deny.txt"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "deny.txt"), append(list, "# republished\n"...), 0o644); err != nil {
+		return err
+	}
+	policyText, err := os.ReadFile(textPolicy)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), policyText, 0o644); err != nil {
+		return err
+	}
+	fx.bundles[1], err = bundle.Make(filepath.Join(dir, "policy.yaml"), time.Now())
+	if err == nil && bytes.Equal(fx.bundles[0], fx.bundles[1]) {
+		err = fmt.Errorf("the two bundles are the same")
+	}
+	return err
 }
 
 // withBody returns an HTTP event with its body replaced.
@@ -139,12 +255,4 @@ func goCmd(args ...string) error {
 		return fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
 	}
 	return nil
-}
-
-func abs(path string) string {
-	a, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	return a
 }

@@ -3,62 +3,231 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
-func writeWarm(w io.Writer, rows []*warmRow) {
-	fmt.Fprintf(w, "\n## Warm path (Go benchmarks: medians over the rounds; the ratio is the median of each round's ratio)\n\n")
-	fmt.Fprintf(w, "| path | ns/op | B/op | allocs/op | floor ns/op | floor allocs/op | ratio to floor |\n|---|---:|---:|---:|---:|---:|---:|\n")
-	for _, r := range rows {
-		if r.isFloor {
+// The warm goals: what subgate adds over the hello world invoked with the same event.
+const (
+	addedP50Goal = 500 * time.Microsecond
+	addedP99Goal = 1000 * time.Microsecond
+)
+
+// results is everything one run measured.
+type results struct {
+	machine     string
+	settings    string // the flags of the run
+	sizes       []sizeRow
+	bundleBytes int
+	cold        []*coldCase
+	warm        []*warmCase
+	live        []*liveRun
+	gobench     []*goBench
+	took        time.Duration
+}
+
+// goalRow is one goal's line: what, the figure, and met or missed by how much.
+type goalRow struct{ what, figure, verdict string }
+
+func (r *results) write(w io.Writer) {
+	fmt.Fprintf(w, "# subgate benchmark results\n\nMachine: %s\n\nRun: `go run ./bench/run %s` (make bench).\n", r.machine, r.settings)
+	fmt.Fprintf(w, "\n## Goals\n\n| goal | figure | verdict |\n|---|---|---|\n")
+	for _, g := range r.goals() {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", g.what, g.figure, g.verdict)
+	}
+	r.writeWarm(w)
+	r.writeCold(w)
+	r.writeRSS(w)
+	r.writeSizes(w)
+	r.writeLive(w)
+	r.writeGo(w)
+	fmt.Fprintf(w, "\nThe whole run took %s.\n", r.took.Round(time.Second))
+}
+
+func (r *results) goals() []goalRow {
+	var rows []goalRow
+	for _, c := range r.warm {
+		if c.goal {
+			rows = append(rows, warmGoal(fmt.Sprintf("warm, %s: %s adds < 0.5 ms p50, < 1 ms p99", c.platform.name, strings.TrimPrefix(c.label, "subgate, ")), c))
+		}
+	}
+	for _, c := range r.cold {
+		if c.goal == 0 {
 			continue
 		}
-		if r.floor == nil {
-			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | | | |\n", r.name, r.nsPerOp, r.bytes, r.allocs)
+		figure := fmt.Sprintf("%.2f× (%.2f ms vs %.2f ms)", c.ratio(), ms(c.median()), ms(c.hello.median()))
+		verdict := "met"
+		if c.ratio() > c.goal {
+			over := c.median() - time.Duration(c.goal*float64(c.hello.median()))
+			verdict = fmt.Sprintf("**missed** by %.2f× (%.2f ms)", c.ratio()-c.goal, ms(over))
+		}
+		rows = append(rows, goalRow{fmt.Sprintf("cold start, %s, %s: ≤ %.1f× hello world", c.platform.name, c.d.name, c.goal), figure, verdict})
+	}
+	for _, c := range r.warm {
+		if c.rssLimit == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f× |\n",
-			r.name, r.nsPerOp, r.bytes, r.allocs, r.floor.nsPerOp, r.floor.allocs, r.ratio)
-	}
-}
-
-func writeSizes(w io.Writer, fx *fixtures) {
-	fmt.Fprintf(w, "\n## Sizes\n\n| file | bytes | MiB |\n|---|---:|---:|\n")
-	for _, s := range fx.sizes {
-		fmt.Fprintf(w, "| %s | %d | %.2f |\n", s.what, s.bytes, float64(s.bytes)/(1<<20))
-	}
-}
-
-func writeCold(w io.Writer, rows []*coldCase) {
-	fmt.Fprintf(w, "\n## Cold start: process start to first answer (median of %d starts)\n\n", len(rows[0].millis))
-	fmt.Fprintf(w, "| platform | function | median ms | min ms | max ms | ratio to hello world |\n|---|---|---:|---:|---:|---:|\n")
-	var hello float64
-	for _, c := range rows {
-		if c.hello {
-			hello = c.median()
+		verdict := "met"
+		if c.rss >= c.rssLimit {
+			verdict = fmt.Sprintf("**missed** by %.1f MB", mb(c.rss-c.rssLimit))
 		}
-		lo, hi := c.millis[0], c.millis[0]
-		for _, m := range c.millis {
-			lo, hi = min(lo, m), max(hi, m)
+		rows = append(rows, goalRow{fmt.Sprintf("peak RSS, %s, %s: < %.0f MB", c.platform.name, c.d.name, mb(c.rssLimit)),
+			fmt.Sprintf("%.1f MB (hello world %.1f MB)", mb(c.rss), mb(c.hello.rss)), verdict})
+	}
+	for _, s := range r.sizes {
+		if s.limit == 0 {
+			continue
 		}
-		fmt.Fprintf(w, "| %s | %s | %.2f | %.2f | %.2f | %.2f× |\n", c.platform, c.name, c.median(), lo, hi, c.median()/hello)
+		verdict := "met"
+		if s.bytes >= s.limit {
+			verdict = fmt.Sprintf("**missed** by %.1f MB", mb(s.bytes-s.limit))
+		}
+		rows = append(rows, goalRow{fmt.Sprintf("%s: < %.0f MB (Lambda's direct upload)", s.what, mb(s.limit)), fmt.Sprintf("%.1f MB", mb(s.bytes)), verdict})
+	}
+	for _, l := range r.live {
+		fresh := warmGoal(fmt.Sprintf("live policy, warm, %s, refresh on: adds < 0.5 ms p50, < 1 ms p99", l.platform.name), l.fresh)
+		fresh.figure += fmt.Sprintf("; the file: %s; %d bundles swapped in", quantiles(l.file), l.freshSwaps-1)
+		if l.freshSwaps < 2 {
+			fresh.verdict = "**not shown**: no bundle was swapped in while it ran"
+		}
+		stalled := warmGoal(fmt.Sprintf("live policy, warm, %s, store stalled %s: adds < 0.5 ms p50, < 1 ms p99", l.platform.name, stallFor), l.stal)
+		stalled.figure += fmt.Sprintf("; vs the file: p50 %+.0f µs, p99 %+.0f µs; %d refreshes failed on the stall",
+			us(l.stal.quantile(0.5)-l.file.quantile(0.5)), us(l.stal.quantile(0.99)-l.file.quantile(0.99)), l.stalledFailures)
+		if l.stalledFailures == 0 {
+			stalled.verdict = "**not shown**: no refresh met the stall"
+		}
+		rows = append(rows, fresh, stalled)
+	}
+	return rows
+}
+
+func warmGoal(what string, c *warmCase) goalRow {
+	p50, p99 := c.added(0.5), c.added(0.99)
+	var missed []string
+	if p50 >= addedP50Goal {
+		missed = append(missed, fmt.Sprintf("p50 by %.0f µs", us(p50-addedP50Goal)))
+	}
+	if p99 >= addedP99Goal {
+		missed = append(missed, fmt.Sprintf("p99 by %.0f µs", us(p99-addedP99Goal)))
+	}
+	verdict := "met"
+	if len(missed) > 0 {
+		verdict = "**missed**: " + strings.Join(missed, ", ")
+	}
+	return goalRow{what, fmt.Sprintf("p50 %+.0f µs, p99 %+.0f µs (%s; hello world %s)", us(p50), us(p99), quantiles(c), quantiles(c.hello)), verdict}
+}
+
+func quantiles(c *warmCase) string {
+	return fmt.Sprintf("%.0f / %.0f µs", us(c.quantile(0.5)), us(c.quantile(0.99)))
+}
+
+func (r *results) writeWarm(w io.Writer) {
+	if len(r.warm) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Warm invocations at the function boundary\n\n")
+	fmt.Fprintf(w, "Each function invoked in turns with the others of its platform, %d times after its first (cold) invocation; the time is the invocation's round trip through the platform's protocol, from this process.\n\n", len(r.warm[0].lat))
+	fmt.Fprintf(w, "| platform | function and request | p50 µs | p90 µs | p99 µs | max µs | added p50 µs | added p99 µs |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range r.warm {
+		added := "| | |"
+		if c.hello != nil {
+			added = fmt.Sprintf("| %+.0f | %+.0f |", us(c.added(0.5)), us(c.added(0.99)))
+		}
+		fmt.Fprintf(w, "| %s (%s) | %s | %.0f | %.0f | %.0f | %.0f %s\n", c.platform.name, c.platform.protocol, c.label,
+			us(c.quantile(0.5)), us(c.quantile(0.9)), us(c.quantile(0.99)), us(c.quantile(1)), added)
 	}
 }
 
-func writeRSS(w io.Writer, rows []rssRow, n int) {
-	fmt.Fprintf(w, "\n## Peak RSS of the function process after %d invocations (100 subscribers each)\n\n", n)
-	fmt.Fprintf(w, "| platform | function | peak RSS MiB |\n|---|---|---:|\n")
-	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s | %.1f |\n", r.platform, r.name, float64(r.bytes)/(1<<20))
+func (r *results) writeCold(w io.Writer) {
+	if len(r.cold) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Cold start: process start to first answer\n\n")
+	fmt.Fprintf(w, "%d starts of each, in turns; SCF from exec to the first answer over net/rpc, Lambda from the first invocation (the emulator, listening, starts the bootstrap) to its answer. The policy facts are the start-up line's.\n\n", len(r.cold[0].took))
+	fmt.Fprintf(w, "| platform | function | median ms | min ms | max ms | ratio to hello world | goal | policy indexed | policy load ms |\n|---|---|---:|---:|---:|---:|---:|---|---:|\n")
+	for _, c := range r.cold {
+		lo, hi := c.took[0], c.took[0]
+		for _, t := range c.took {
+			lo, hi = min(lo, t), max(hi, t)
+		}
+		ratio, goal, facts := "1.00×", "", "| | |"
+		if c.hello != nil {
+			ratio = fmt.Sprintf("%.2f×", c.ratio())
+			if c.goal > 0 {
+				goal = fmt.Sprintf("≤ %.1f×", c.goal)
+			}
+			switch {
+			case c.fetchMS != nil:
+				facts = fmt.Sprintf("| fetched from the store: fetch %.2f ms (median) | %.3f |", median(c.fetchMS), median(c.fetchLds))
+			default:
+				facts = fmt.Sprintf("| %s | %.3f |", c.indexed, c.loadMS)
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %.2f | %.2f | %.2f | %s | %s %s\n", c.platform.name, c.d.name, ms(c.median()), ms(lo), ms(hi), ratio, goal, facts)
 	}
 }
 
-func writeLoad(w io.Writer, rows []loadRow, conc int) {
-	fmt.Fprintf(w, "\n## HTTP server (functions/http) on loopback, %d connections, load generator on the same machine\n\n", conc)
-	fmt.Fprintf(w, "| case | requests | req/s | p50 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
-	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.3f | %.3f | %.3f | %d |\n", r.name, r.requests, r.perSecond, ms(r.p50), ms(r.p99), ms(r.max), r.errors)
+func (r *results) writeRSS(w io.Writer) {
+	if len(r.warm) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Peak RSS of the function's process after its warm invocations\n\n| platform | function | peak RSS MB |\n|---|---|---:|\n")
+	for _, c := range r.warm {
+		fmt.Fprintf(w, "| %s | %s | %.1f |\n", c.platform.name, c.label, mb(c.rss))
 	}
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+func (r *results) writeSizes(w io.Writer) {
+	if len(r.sizes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Sizes (built for this machine's architecture)\n\n| file | bytes | MB |\n|---|---:|---:|\n")
+	for _, s := range r.sizes {
+		fmt.Fprintf(w, "| %s | %d | %.2f |\n", s.what, s.bytes, mb(s.bytes))
+	}
+}
+
+func (r *results) writeLive(w io.Writer) {
+	if len(r.live) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Live policy, warm\n\n")
+	fmt.Fprintf(w, "Each platform's four functions invoked in turns with 100 subscribers for the run's length; the bundle (%.2f MB) republished every %s; the stalled store's proxy held every answer for %s from a third of the way on.\n\n", mb(int64(r.bundleBytes)), republishEvery, stallFor)
+	fmt.Fprintf(w, "| platform | function | invocations | p50 µs | p90 µs | p99 µs | max µs | added p50 µs | added p99 µs | from the log |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, l := range r.live {
+		for _, c := range []*warmCase{l.hello, l.file, l.fresh, l.stal} {
+			added, log := "| | |", ""
+			if c.hello != nil {
+				added = fmt.Sprintf("| %+.0f | %+.0f |", us(c.added(0.5)), us(c.added(0.99)))
+			}
+			switch c {
+			case l.fresh:
+				log = fmt.Sprintf("%d bundles swapped in after the first", l.freshSwaps-1)
+			case l.stal:
+				log = fmt.Sprintf("%d refreshes failed, %d bundles swapped in after the first", l.stalledFailures, l.stalledSwaps-1)
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %.0f | %.0f | %.0f | %.0f %s %s |\n", l.platform.name, c.label, len(c.lat),
+				us(c.quantile(0.5)), us(c.quantile(0.9)), us(c.quantile(0.99)), us(c.quantile(1)), added, log)
+		}
+	}
+}
+
+func (r *results) writeGo(w io.Writer) {
+	if len(r.gobench) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Go benchmarks (information: medians of the runs)\n\n| benchmark | ns/op | B/op | allocs/op | other |\n|---|---:|---:|---:|---|\n")
+	for _, b := range r.gobench {
+		var other []string
+		for _, m := range b.metrics {
+			if m != "ns/op" && m != "B/op" && m != "allocs/op" {
+				other = append(other, fmt.Sprintf("%.2f %s", b.median(m), m))
+			}
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %s |\n", b.name, b.median("ns/op"), b.median("B/op"), b.median("allocs/op"), strings.Join(other, ", "))
+	}
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func mb(b int64) float64         { return float64(b) / 1e6 }

@@ -3,6 +3,7 @@ package workload
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,9 @@ const (
 	DenyEntries = 100_000
 	DenyGlobs   = 50
 	Subscribers = 100
+	// MillionEntries is the size of the huge list: the large list's entries and as many random
+	// user IDs again as make a million exact IDs.
+	MillionEntries = 1_000_000
 )
 
 // Channel is the Official Channel the generated requests subscribe to.
@@ -61,6 +65,37 @@ func DenyYAML() string {
 		fmt.Fprintf(&b, "  - %q\n", line)
 	}
 	return b.String()
+}
+
+// MillionList is the huge list as list-file text: DenyList (so it refuses what the large list
+// refuses) followed by 900,000 random user IDs of 30 characters (user_ and 25 hex digits, random
+// so that they compress as real IDs do): 1,000,000 exact IDs and DenyGlobs patterns, about 29 MB.
+// It is the same every time.
+func MillionList() string {
+	r := rand.New(rand.NewPCG(1, 1))
+	const hex = "0123456789abcdef"
+	var b strings.Builder
+	b.Grow(30 << 20)
+	b.WriteString(DenyList())
+	id := []byte("user_0000000000000000000000000")
+	for range MillionEntries - DenyEntries {
+		for i := 5; i < len(id); i++ {
+			id[i] = hex[r.IntN(16)]
+		}
+		b.Write(id)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// WriteMillionPolicy writes the huge list into dir as a list file (million.txt) with the policy
+// naming it (million.yaml), and returns the policy's path.
+func WriteMillionPolicy(dir string) (string, error) {
+	if err := os.WriteFile(filepath.Join(dir, "million.txt"), []byte(MillionList()), 0o644); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "million.yaml")
+	return path, os.WriteFile(path, []byte("deny_file: million.txt\n"), 0o644)
 }
 
 // WritePolicies writes the large list into dir as a plain-text list file with the policy naming it

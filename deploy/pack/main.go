@@ -6,9 +6,14 @@
 // With -check it only checks the policy (make package does, before compiling anything).
 //
 // The zip and the folder are each written beside their final place and renamed into it when
-// complete, so a failed run leaves the previous ones as they were, never half written. Every entry
-// of the zip is dated SOURCE_DATE_EPOCH when it is set, else 1980-01-01 00:00 UTC (the earliest
-// date a zip can hold), so the same inputs give the same zip, byte for byte.
+// complete, so a failed run leaves the previous ones as they were, never half written. The
+// policy's files (policy.yaml, its list files, policy.yaml.index) are stamped: each is dated, in
+// the zip and in the folder, by policy.ModTime (policy.IndexModTime for the index) of the bytes
+// written, a time in 1980-1997 derived from their size and checksum, so that the function trusts
+// its large files' checksums without reading them at start (a unzip that keeps the zip's dates
+// keeps the stamps; one that does not only costs the function that read). Every other entry of
+// the zip is dated SOURCE_DATE_EPOCH when it is set, else 1980-01-01 00:00 UTC (the earliest date
+// a zip can hold), so the same inputs give the same zip, byte for byte.
 // It needs no zip or unzip program, so `make package` works on a machine without them.
 //
 //	go run ./deploy/pack -check -policy deploy/policy.example.yaml
@@ -31,11 +36,13 @@ import (
 	"github.com/subgate/subgate/pkg/policy"
 )
 
-// entry is one file of the zip: its name in the zip, where to read it (or its data), and its mode.
+// entry is one file of the zip: its name in the zip, where to read it (or its data), its mode,
+// and for a file of the policy the stamp it is dated by, given the bytes written.
 type entry struct {
 	name, src string
 	data      []byte
 	mode      fs.FileMode
+	stamp     func(data []byte) time.Time
 }
 
 func (e entry) read() ([]byte, error) {
@@ -180,6 +187,12 @@ func fill(dir string, files []entry) error {
 		if err := os.Chmod(dst, e.mode); err != nil { // whatever the umask
 			return err
 		}
+		if e.stamp != nil {
+			at := e.stamp(data)
+			if err := os.Chtimes(dst, at, at); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -216,13 +229,13 @@ func policyEntries(file string) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := []entry{{name: "policy.yaml", src: file, mode: 0o644}}
+	list := []entry{{name: "policy.yaml", src: file, mode: 0o644, stamp: policy.ModTime}}
 	for _, f := range p.Files() {
 		name := path.Clean(filepath.ToSlash(f))
 		if filepath.IsAbs(f) || name == ".." || strings.HasPrefix(name, "../") {
 			return nil, fmt.Errorf("policy %s: list file %s must be in the policy's folder or below it to be packaged", file, f)
 		}
-		list = append(list, entry{name: name, src: filepath.Join(filepath.Dir(file), f), mode: 0o644})
+		list = append(list, entry{name: name, src: filepath.Join(filepath.Dir(file), f), mode: 0o644, stamp: policy.ModTime})
 	}
 	return list, nil
 }
@@ -233,11 +246,11 @@ func indexEntry(file string) (entry, error) {
 	if err != nil {
 		return entry{}, err
 	}
-	return entry{name: "policy.yaml" + policy.IndexSuffix, data: index, mode: 0o644}, nil
+	return entry{name: "policy.yaml" + policy.IndexSuffix, data: index, mode: 0o644, stamp: policy.IndexModTime}, nil
 }
 
 // write writes the zip into a new file beside out and renames it to out when complete. Every entry
-// is dated modified.
+// is dated modified, but those of the policy, dated by their stamps.
 func write(out string, files []entry, modified time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
@@ -270,6 +283,9 @@ func writeZip(f *os.File, files []entry, modified time.Time) error {
 			return err
 		}
 		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: modified}
+		if e.stamp != nil {
+			h.Modified = e.stamp(data)
+		}
 		h.SetMode(e.mode)
 		w, err := zw.CreateHeader(h)
 		if err == nil {

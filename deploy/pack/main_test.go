@@ -2,10 +2,12 @@ package main
 
 import (
 	"archive/zip"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,8 +153,9 @@ func TestFailedPackLeavesTheOldZipAndFolder(t *testing.T) {
 	assert.EqualError(t, lay(file, good), file+" is not a folder")
 }
 
-// The same inputs give the same zip, byte for byte, whenever and wherever it is made; every entry
-// is dated 1980-01-01 00:00 (MS-DOS date 1980-01-01: day 1, month 1, year 0).
+// The same inputs give the same zip, byte for byte, whenever and wherever it is made; the
+// executables are dated 1980-01-01 00:00 (MS-DOS date 1980-01-01: day 1, month 1, year 0), the
+// policy's files by their stamps.
 func TestZipsAreReproducible(t *testing.T) {
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "main")
@@ -179,10 +182,81 @@ func TestZipsAreReproducible(t *testing.T) {
 	defer zr.Close()
 	require.Len(t, zr.File, 4)
 	for _, f := range zr.File {
-		assert.Equal(t, uint16(1<<5|1), f.ModifiedDate, "%s: MS-DOS date 1980-01-01", f.Name)
-		assert.Equal(t, uint16(0), f.ModifiedTime, "%s: 00:00:00", f.Name)
-		assert.True(t, f.Modified.Equal(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)), "%s: %s", f.Name, f.Modified)
+		if f.Name == "main" {
+			assert.Equal(t, uint16(1<<5|1), f.ModifiedDate, "%s: MS-DOS date 1980-01-01", f.Name)
+			assert.Equal(t, uint16(0), f.ModifiedTime, "%s: 00:00:00", f.Name)
+			assert.True(t, f.Modified.Equal(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)), "%s: %s", f.Name, f.Modified)
+			continue
+		}
+		data := unzipped(t, f)
+		want := policy.ModTime(data)
+		if f.Name == "policy.yaml.index" {
+			want = policy.IndexModTime(data)
+		}
+		assert.True(t, f.Modified.Equal(want), "%s: %s, stamped %s", f.Name, f.Modified, want)
 	}
+}
+
+// TestPolicyFilesAreStamped: laid out, or unzipped by a tool that keeps the zip's dates, a large
+// list and its index are taken on their stamps at start, without being read.
+func TestPolicyFilesAreStamped(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	require.NoError(t, os.MkdirAll(filepath.Join(src, "lists"), 0o755))
+	var list strings.Builder
+	for i := range 20_000 {
+		fmt.Fprintf(&list, "banned%06d\n", i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(src, "lists", "deny.txt"), []byte(list.String()), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "policy.yaml"), []byte("deny_file: lists/deny.txt\n"), 0o644))
+	files, err := policyEntries(filepath.Join(src, "policy.yaml"))
+	require.NoError(t, err)
+	index, err := indexEntry(filepath.Join(src, "policy.yaml"))
+	require.NoError(t, err)
+	files = append(files, index)
+	dir, out := filepath.Join(tmp, "dir"), filepath.Join(tmp, "out.zip")
+	require.NoError(t, lay(dir, files))
+	require.NoError(t, write(out, files, zipEpoch))
+
+	// What a platform does with the zip: unpack it, dating each file as the zip does.
+	unpacked := filepath.Join(tmp, "unpacked")
+	zr, err := zip.OpenReader(out)
+	require.NoError(t, err)
+	defer zr.Close()
+	for _, f := range zr.File {
+		path := filepath.Join(unpacked, filepath.FromSlash(f.Name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, unzipped(t, f), 0o644))
+		require.NoError(t, os.Chtimes(path, f.Modified, f.Modified))
+	}
+
+	for _, folder := range []string{dir, unpacked} {
+		p, err := policy.Load(filepath.Join(folder, "policy.yaml"))
+		require.NoError(t, err)
+		assert.True(t, p.Info().Indexed, folder)
+		assert.Equal(t, 2, p.Info().Stamped, "%s: the list file and the index (policy.yaml is small and always read)", folder)
+		assert.Equal(t, []string{"banned000042"}, p.Decide("@TOA#_x", "op", []string{"fine", "banned000042"}).Refused)
+	}
+
+	// Edited after make package, the list is read, found changed, and decides.
+	edited := filepath.Join(dir, "lists", "deny.txt")
+	data, err := os.ReadFile(edited)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(edited, []byte(strings.Replace(string(data), "banned000042", "newban000042", 1)), 0o644))
+	p, err := policy.Load(filepath.Join(dir, "policy.yaml"))
+	require.NoError(t, err)
+	assert.ErrorIs(t, p.Info().IndexIgnored, policy.ErrIndexStale)
+	assert.Equal(t, []string{"newban000042"}, p.Decide("@TOA#_x", "op", []string{"banned000042", "newban000042"}).Refused)
+}
+
+func unzipped(t *testing.T, f *zip.File) []byte {
+	t.Helper()
+	r, err := f.Open()
+	require.NoError(t, err)
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	require.NoError(t, err)
+	return data
 }
 
 func TestZipTime(t *testing.T) {

@@ -4,5 +4,5 @@
 // process's output line by line, and Output.WaitFor waits for a line with a deadline: a line a
 // function logs reaches this process through a pipe, so it may arrive after the answer does.
 //
-// The end-to-end tests of functions/ and make events (deploy/invoke) use it.
+// The end-to-end tests of functions/, make events (deploy/invoke) and make bench (bench/run) use it.
 package localrun

@@ -64,7 +64,8 @@ var lambdaDefaults = map[string]string{
 // StartLambda starts the emulator on free loopback ports with task/bootstrap as the function and
 // task as its working directory (Lambda's /var/task). The function's environment is env over
 // lambdaDefaults, and nothing else. It returns once the emulator listens, or fails after timeout.
-func StartLambda(emulator, task string, env map[string]string, timeout time.Duration) (*Lambda, error) {
+func StartLambda(emulator, task string, env map[string]string, timeout time.Duration, opts ...Option) (*Lambda, error) {
+	o := optionsOf(opts)
 	emulator, err := filepath.Abs(emulator) // not relative to task
 	if err != nil {
 		return nil, err
@@ -103,7 +104,7 @@ func StartLambda(emulator, task string, env map[string]string, timeout time.Dura
 	if err != nil {
 		return nil, err
 	}
-	if err := p.WaitListening(apiAddr, timeout); err != nil {
+	if err := p.WaitListeningEvery(apiAddr, timeout, o.poll); err != nil {
 		p.Kill()
 		return nil, fmt.Errorf("the emulator: %w\n%s", err, p.Output)
 	}
@@ -133,6 +134,10 @@ func (f *Lambda) Invoke(requestID string, payload []byte) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// FunctionPID is the process ID of the function (bootstrap), which the emulator starts on the first
+// invocation; Linux only.
+func (f *Lambda) FunctionPID() (int, error) { return f.Child() }
 
 // Stop stops the emulator, and with it the function: SIGTERM, then a kill after grace.
 func (f *Lambda) Stop(grace time.Duration) error {

@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -93,9 +97,18 @@ func (p *Process) Kill() {
 	<-p.exited
 }
 
-// WaitListening waits up to timeout until addr accepts TCP connections. It fails at once if the
-// process exits first.
+// DefaultPoll is how often WaitListening tries to connect.
+const DefaultPoll = 10 * time.Millisecond
+
+// WaitListening waits up to timeout until addr accepts TCP connections, trying every DefaultPoll.
+// It fails at once if the process exits first.
 func (p *Process) WaitListening(addr string, timeout time.Duration) error {
+	return p.WaitListeningEvery(addr, timeout, DefaultPoll)
+}
+
+// WaitListeningEvery is WaitListening trying every poll: a benchmark timing a start wants a finer
+// wait than a test.
+func (p *Process) WaitListeningEvery(addr string, timeout, poll time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
@@ -109,9 +122,49 @@ func (p *Process) WaitListening(addr string, timeout time.Duration) error {
 		select {
 		case <-p.exited:
 			return fmt.Errorf("the process exited (%s) before listening on %s", describe(p.err), addr)
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(poll):
 		}
 	}
+}
+
+// Child is the process ID of the process's first child (Linux: read from /proc), such as the
+// function the Lambda emulator started.
+func (p *Process) Child() (int, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", p.Pid()))
+	if err != nil {
+		return 0, err
+	}
+	for _, task := range tasks {
+		data, err := os.ReadFile(task)
+		if err != nil {
+			continue
+		}
+		if fields := strings.Fields(string(data)); len(fields) > 0 {
+			return strconv.Atoi(fields[0])
+		}
+	}
+	return 0, fmt.Errorf("pid %d has no child process (or no /proc/PID/task/*/children to read it from)", p.Pid())
+}
+
+// Option changes how StartSCF and StartLambda start a function.
+type Option func(*options)
+
+type options struct {
+	poll time.Duration
+}
+
+func optionsOf(opts []Option) options {
+	o := options{poll: DefaultPoll}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// Poll sets how often the start tries to connect to the function (SCF) or the emulator (Lambda)
+// until it listens: DefaultPoll unless set. Timing a cold start wants a finer wait.
+func Poll(every time.Duration) Option {
+	return func(o *options) { o.poll = every }
 }
 
 // FreeAddr is a loopback address (127.0.0.1:port) that was free a moment ago.

@@ -3,6 +3,7 @@
 package localrun
 
 import (
+	"fmt"
 	"net"
 	"os/exec"
 	"testing"
@@ -51,4 +52,34 @@ func TestWaitListening(t *testing.T) {
 	addr, err := FreeAddr()
 	require.NoError(t, err)
 	assert.ErrorContains(t, gone.WaitListening(addr, patience), "the process exited (exit status 0) before listening on "+addr)
+}
+
+func TestWaitListeningEvery(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	p, err := Start(exec.Command("sleep", "600"))
+	require.NoError(t, err)
+	defer p.Kill()
+	require.NoError(t, p.WaitListeningEvery(ln.Addr().String(), patience, 100*time.Microsecond))
+	addr, err := FreeAddr()
+	require.NoError(t, err)
+	assert.ErrorContains(t, p.WaitListeningEvery(addr, time.Millisecond, 100*time.Microsecond), "nothing listens on "+addr+" after 1ms")
+}
+
+func TestChild(t *testing.T) {
+	p, err := Start(exec.Command("sh", "-c", `sleep 600 & echo "child $!"; wait`))
+	require.NoError(t, err)
+	defer p.Kill()
+	line, err := p.Output.WaitFor("child ", patience)
+	require.NoError(t, err)
+	pid, err := p.Child()
+	require.NoError(t, err)
+	assert.Equal(t, line, fmt.Sprintf("child %d", pid))
+
+	alone, err := Start(exec.Command("sleep", "600"))
+	require.NoError(t, err)
+	defer alone.Kill()
+	_, err = alone.Child()
+	assert.ErrorContains(t, err, "has no child process")
 }

@@ -45,7 +45,8 @@ const answerSlack = 15 * time.Second
 // key: no AWS_* or TENCENTCLOUD_* variable of this process (SCF sends the role's temporary keys
 // with each invoke request too). It returns once the function answers Function.Ping, or fails
 // after timeout.
-func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
+func StartSCF(bin, dir string, timeout time.Duration, opts ...Option) (*SCF, error) {
+	o := optionsOf(opts)
 	bin, err := filepath.Abs(bin) // not relative to dir
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func StartSCF(bin, dir string, timeout time.Duration) (*SCF, error) {
 		return nil, err
 	}
 	// scf-go-lib says nothing when it listens (on every interface): dial loopback until it answers.
-	if err := p.WaitListening(addr, timeout); err != nil {
+	if err := p.WaitListeningEvery(addr, timeout, o.poll); err != nil {
 		p.Kill()
 		return nil, fmt.Errorf("SCF function %s: %w\n%s", bin, err, p.Output)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"testing"
 )
 
 // Proxy is a loopback TCP proxy in front of a server. It forwards connections as they are, until
@@ -30,7 +29,7 @@ type Proxy struct {
 
 // NewProxy starts a proxy to target (an address such as Server.Addr) on a free loopback port; it
 // is closed when the test ends.
-func NewProxy(t testing.TB, target string) *Proxy {
+func NewProxy(t TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,6 +48,18 @@ func (p *Proxy) Stall(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stallAt = n
+}
+
+// Cut closes every connection open now, stalled or not, and goes on accepting new ones: a client's
+// kept-alive connections are gone, so its next request opens a new one, which stalls after Stall.
+// It is how a test outside the client (a function's process) makes every request stall.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+		delete(p.conns, c)
+	}
 }
 
 // Resume makes the connections accepted from now on forward in full again.

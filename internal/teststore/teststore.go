@@ -29,13 +29,22 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/aws/smithy-go/aws-http-auth/credentials"
 	"github.com/aws/smithy-go/aws-http-auth/sigv4"
 	v4 "github.com/aws/smithy-go/aws-http-auth/v4"
 )
+
+// TB is what the package needs of a test: testing.TB has it, and so can a program that runs a
+// store the same way (make bench).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(f func())
+	TempDir() string
+}
 
 // The server's root keys, region and bucket.
 const (
@@ -72,7 +81,7 @@ type Server struct {
 
 // Start starts versitygw on a free loopback port over a temporary folder, waits until it answers,
 // and creates Bucket. It is stopped when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t TB) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,7 +97,7 @@ func Start(t testing.TB) *Server {
 
 // Restart starts the server again, at the same address over the same folder, after Stop; objects
 // put before are still there. It waits until the server answers and Bucket exists.
-func (s *Server) Restart(t testing.TB) {
+func (s *Server) Restart(t TB) {
 	t.Helper()
 	s.mu.Lock()
 	if s.cmd != nil {
@@ -166,7 +175,7 @@ func (s *Server) URL(key string) string { return "s3://" + Bucket + "/" + key }
 
 // Put stores data as key in Bucket, replacing what was there, and returns its ETag as the server
 // sends it (quoted).
-func (s *Server) Put(t testing.TB, key string, data []byte) string {
+func (s *Server) Put(t TB, key string, data []byte) string {
 	t.Helper()
 	req := s.request(t, http.MethodPut, "/"+Bucket+"/"+key, data)
 	resp, err := s.client.Do(req)
@@ -182,7 +191,7 @@ func (s *Server) Put(t testing.TB, key string, data []byte) string {
 }
 
 // Delete removes key from Bucket.
-func (s *Server) Delete(t testing.TB, key string) {
+func (s *Server) Delete(t TB, key string) {
 	t.Helper()
 	status, body, err := s.do(http.MethodDelete, "/"+Bucket+"/"+key, nil)
 	if err != nil || status != http.StatusNoContent {
@@ -204,7 +213,7 @@ func (s *Server) do(method, path string, data []byte) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
-func (s *Server) request(t testing.TB, method, path string, data []byte) *http.Request {
+func (s *Server) request(t TB, method, path string, data []byte) *http.Request {
 	t.Helper()
 	req, err := s.newRequest(method, path, data)
 	if err != nil {
@@ -234,7 +243,7 @@ func (s *Server) newRequest(method, path string, data []byte) (*http.Request, er
 
 // Find returns versitygw's path: $SUBGATE_VERSITYGW, else bin/versitygw in the repository, else
 // versitygw on PATH. It fails the test when there is none.
-func Find(t testing.TB) string {
+func Find(t TB) string {
 	t.Helper()
 	if path := os.Getenv(EnvVersitygw); path != "" {
 		if _, err := os.Stat(path); err != nil {

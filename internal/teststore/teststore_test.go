@@ -80,6 +80,41 @@ func TestProxyStalls(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 }
 
+// TestProxyCut: after Stall and Cut, a client's next request stalls even though it kept its
+// connection to the proxy open.
+func TestProxyCut(t *testing.T) {
+	s := Start(t)
+	s.Put(t, "k", []byte("kept alive"))
+	p := NewProxy(t, s.Addr)
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	fetch := func(timeout time.Duration) (*http.Response, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		req := s.request(t, http.MethodGet, "/"+Bucket+"/k", nil).WithContext(ctx)
+		req.URL.Host = p.Addr
+		resp, err := client.Do(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	resp, err := fetch(startTimeout)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	p.Stall(0)
+	p.Cut()
+	_, err = fetch(200 * time.Millisecond)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "the kept connection is gone; a new one stalls: %v", err)
+
+	p.Resume()
+	resp, err = fetch(startTimeout)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
 // TestMakefileInstallsThisVersion: `make test` installs the versitygw these tests are written for.
 func TestMakefileInstallsThisVersion(t *testing.T) {
 	makefile, err := os.ReadFile("../../Makefile")
@@ -87,3 +122,6 @@ func TestMakefileInstallsThisVersion(t *testing.T) {
 	assert.Contains(t, string(makefile), "GOBIN=$(CURDIR)/bin $(GO) install "+Module+"\n")
 	assert.Contains(t, string(makefile), EnvVersitygw+"=$(CURDIR)/bin/versitygw")
 }
+
+// A test's testing.TB is a TB.
+var _ TB = testing.TB(nil)

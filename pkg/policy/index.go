@@ -149,10 +149,10 @@ func (r *rules) write(out *bytes.Buffer, number func(*list) uint32) {
 // caller then parses the policy.
 //
 // From a folder, the index and the list files are mapped into memory, not read onto the heap, and
-// used where they lie; their checksums are computed by reading them, so pages a decision never
-// touches take no memory. A policy is loaded once in a function's life, so the mappings of a used
-// index are kept for the life of the process, and those of an index that is not used are unmapped
-// at once.
+// used where they lie; a large file's checksum is taken from its stamp (see ModTime) or computed a
+// window at a time (see mapFile), so pages a decision never touches take no memory. A policy is
+// loaded once in a function's life, so the mappings of a used index are kept for the life of the
+// process, and those of an index that is not used are unmapped at once.
 func loadIndex(files Files, name string) (*Policy, error) {
 	var releases []func()
 	releaseAll := func() {
@@ -160,7 +160,15 @@ func loadIndex(files Files, name string) (*Policy, error) {
 			release()
 		}
 	}
-	data, sum, release, err := view(files, name+IndexSuffix, 4)
+	stamped := 0
+	// The index claims the checksum of its body in its last four bytes.
+	claim := func(data []byte) uint32 {
+		if len(data) < 4 {
+			return 0
+		}
+		return binary.LittleEndian.Uint32(data[len(data)-4:])
+	}
+	data, sum, trusted, release, err := view(files, name+IndexSuffix, 4, claim)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrIndexMissing, name+IndexSuffix)
@@ -168,10 +176,16 @@ func loadIndex(files Files, name string) (*Policy, error) {
 		return nil, fmt.Errorf("%w: %v", ErrIndexMissing, err)
 	}
 	releases = append(releases, release)
-	p, err := readIndex(data, sum, name, func(file string) ([]byte, int, uint32, error) {
-		data, sum, release, err := view(files, file, 0)
+	if trusted {
+		stamped++
+	}
+	p, err := readIndex(data, sum, name, func(file string, want uint32) ([]byte, int, uint32, error) {
+		data, sum, trusted, release, err := view(files, file, 0, func([]byte) uint32 { return want })
 		if err != nil {
 			return nil, 0, 0, err
+		}
+		if trusted {
+			stamped++
 		}
 		if file == name {
 			release() // the policy text is only checked
@@ -184,35 +198,37 @@ func loadIndex(files Files, name string) (*Policy, error) {
 		releaseAll()
 		return nil, err
 	}
+	p.info.Stamped = stamped
 	return p, nil
 }
 
 // mapper is Files that can map a file into memory instead of reading it onto the heap; Dir does.
 type mapper interface {
-	mapFile(name string, tail int) (data []byte, sum uint32, release func(), err error)
+	mapFile(name string, tail int, claim func(data []byte) uint32) (data []byte, sum uint32, stamped bool, release func(), err error)
 }
 
-func (d Dir) mapFile(name string, tail int) ([]byte, uint32, func(), error) {
-	return mapFile(resolve(string(d), name), tail)
+func (d Dir) mapFile(name string, tail int, claim func(data []byte) uint32) ([]byte, uint32, bool, func(), error) {
+	return mapFile(resolve(string(d), name), tail, claim)
 }
 
 // view returns the content of a file, mapped when files can map it, and the CRC-32 of all of it
-// but its last tail bytes; release frees it.
-func view(files Files, name string, tail int) (data []byte, sum uint32, release func(), err error) {
+// but its last tail bytes: the one claim gives when the file is stamped for it (stamped is then
+// true), else computed. release frees it.
+func view(files Files, name string, tail int, claim func(data []byte) uint32) (data []byte, sum uint32, stamped bool, release func(), err error) {
 	if m, ok := files.(mapper); ok {
-		return m.mapFile(name, tail)
+		return m.mapFile(name, tail, claim)
 	}
 	data, err = files.ReadFile(name)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, false, nil, err
 	}
-	return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), func() {}, nil
+	return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), false, func() {}, nil
 }
 
 // readIndex reads the index data of the policy name, whose body (all but its last four bytes) has
-// the CRC-32 sum. open views a file of the policy by name and returns it with its size and CRC-32
-// (the policy's own text only by its size and CRC-32).
-func readIndex(data []byte, sum uint32, name string, open func(name string) (data []byte, size int, sum uint32, err error)) (*Policy, error) {
+// the CRC-32 sum. open views a file of the policy by name, given the CRC-32 the index records for
+// it, and returns it with its size and CRC-32 (the policy's own text only by its size and CRC-32).
+func readIndex(data []byte, sum uint32, name string, open func(name string, want uint32) (data []byte, size int, sum uint32, err error)) (*Policy, error) {
 	if !bytes.HasPrefix(data, []byte(indexMagicPrefix)) {
 		return nil, fmt.Errorf("%w: it does not start as an index does", ErrIndexDamaged)
 	}
@@ -237,7 +253,7 @@ func readIndex(data []byte, sum uint32, name string, open func(name string) (dat
 		if file == "" {
 			what, display = "policy file "+name, name
 		}
-		data, gotSize, got, err := open(display)
+		data, gotSize, got, err := open(display, want)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s cannot be read", ErrIndexStale, what)
 		}

@@ -125,7 +125,9 @@ func TestIndexStartIsFreeOfEntries(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, p.Info().Indexed)
 		require.Equal(t, entries, p.Info().Counts.ExactIDs)
-		return testing.AllocsPerRun(5, func() {
+		// Enough runs that the growth of syscall's table of mappings (a used index stays mapped)
+		// counts for nothing in the average.
+		return testing.AllocsPerRun(50, func() {
 			if _, err := Load(path); err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,30 +186,7 @@ func BenchmarkLoadLargeDenyList(b *testing.B) {
 	}
 }
 
-// millionIDs is a list file of 1,000,000 user IDs of 30 characters (31 MB with their newlines),
-// random so that they compress as real IDs do, and 50 patterns.
-func millionIDs() string {
-	r := rand.New(rand.NewPCG(1, 1))
-	const hex = "0123456789abcdef"
-	var b strings.Builder
-	b.Grow(31 << 20)
-	b.WriteString("# 1,000,000 banned users\n")
-	id := []byte("user_0000000000000000000000000")
-	for range 1_000_000 {
-		for i := 5; i < len(id); i++ {
-			id[i] = hex[r.IntN(16)]
-		}
-		b.Write(id)
-		b.WriteByte('\n')
-	}
-	for _, g := range workload.Globs() {
-		b.WriteString(g)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// writeMillion writes a policy whose deny_file is the 1,000,000-entry list, with a channel allow
+// writeMillion writes a policy whose deny_file is the workload's 1,000,000-entry list (29 MB), with a channel allow
 // list and a trusted operator for Check to look at, and returns its path.
 func writeMillion(b *testing.B) string {
 	b.Helper()
@@ -220,7 +196,7 @@ func writeMillion(b *testing.B) string {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "deny.txt"), []byte(millionIDs()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "deny.txt"), []byte(workload.MillionList()), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return path
@@ -248,14 +224,17 @@ func BenchmarkCheckMillionEntries(b *testing.B) {
 
 // BenchmarkMillionEntries is the 1,000,000-entry list deployed: Prepare (make package), the size
 // of its index and of the zip of the list and its index (reported as index-MB and zip-MB), and a
-// start from the index (Load), which maps the files, checks their checksums and slices them.
+// start from the index (Load), which maps the files, checks their checksums and slices them: by
+// reading them (LoadIndexed), or from their stamps, as deploy/pack lays them out (LoadStamped).
 func BenchmarkMillionEntries(b *testing.B) {
 	path := writeMillion(b)
-	var index []byte
+	index, err := policy.Prepare(path) // here too: -bench may select LoadIndexed alone
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Run("Prepare", func(b *testing.B) {
 		for b.Loop() {
-			var err error
-			if index, err = policy.Prepare(path); err != nil {
+			if _, err := policy.Prepare(path); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -275,7 +254,30 @@ func BenchmarkMillionEntries(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			p, err := policy.Load(path)
-			if err != nil || !p.Info().Indexed {
+			if err != nil || !p.Info().Indexed || p.Info().Stamped != 0 {
+				b.Fatal(err, p.Info().IndexIgnored)
+			}
+		}
+	})
+	// Stamped as deploy/pack lays the files out: the checksums are taken from the files' times.
+	for _, file := range []string{path, filepath.Join(filepath.Dir(path), "deny.txt"), path + policy.IndexSuffix} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		at := policy.ModTime(data)
+		if file == path+policy.IndexSuffix {
+			at = policy.IndexModTime(data)
+		}
+		if err := os.Chtimes(file, at, at); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("LoadStamped", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := policy.Load(path)
+			if err != nil || !p.Info().Indexed || p.Info().Stamped != 2 {
 				b.Fatal(err, p.Info().IndexIgnored)
 			}
 		}
