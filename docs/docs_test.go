@@ -1,0 +1,300 @@
+// Package docs holds subgate's reference pages; its test holds them to this: every local command a
+// page shows is run by a test, so none can rot. A page's commands are run by the test named for it
+// in pageTests, or here; only cloud commands (deploying, uploading to a store, installing a cloud's
+// deploy tool) are shown and not run.
+package docs
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/pkg/policy"
+)
+
+// pageTests are the pages whose commands another test runs, each failing on a command of its page
+// that it does not run: the test's file, which names the page.
+var pageTests = map[string]string{
+	"docs/local.md":        "functions/http/local_test.go",
+	"docs/policy-tools.md": "cmd/subgate/docs_test.go",
+}
+
+// cloudCommands start the commands that deploy or upload to a cloud, or install a cloud's deploy
+// tool: shown, not run.
+var cloudCommands = []string{
+	"npm install -g serverless-cloud-framework",
+	"export SUBGATE_", // settings read by scf deploy
+	"scf deploy",
+	"sam build",
+	"aws s3 cp ",
+	"coscli cp ",
+}
+
+// command is a command a page shows: the lines of a shell block, continuations joined, without
+// comments or a "$ " prompt.
+type command struct {
+	page, heading, text string
+}
+
+// commands reads the shell blocks of a page. In a block written as a session ("$ command" lines
+// and their output), only the prompted lines are commands.
+func commands(t *testing.T, page string) []command {
+	t.Helper()
+	var out []command
+	for _, b := range testkit.ReadDoc(t, filepath.Join("..", page)) {
+		if b.Lang != "sh" {
+			continue
+		}
+		session := strings.HasPrefix(b.Text, "$ ")
+		var joined string
+		for line := range strings.Lines(b.Text) {
+			line = strings.TrimRight(line, "\n")
+			if session {
+				if !strings.HasPrefix(line, "$ ") {
+					continue
+				}
+				line = strings.TrimPrefix(line, "$ ")
+			}
+			if i := strings.Index(line, "  #"); i >= 0 {
+				line = line[:i]
+			}
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			line = strings.TrimSpace(line)
+			if cont, ok := strings.CutSuffix(line, `\`); ok {
+				joined += cont
+				continue
+			}
+			if line = joined + line; line != "" {
+				out = append(out, command{page: page, heading: b.Heading, text: line})
+			}
+			joined = ""
+		}
+	}
+	return out
+}
+
+func isCloud(c string) bool {
+	for _, prefix := range cloudCommands {
+		if strings.HasPrefix(c, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// pages are README.md and every page of docs/.
+func pages(t *testing.T) []string {
+	t.Helper()
+	found, err := filepath.Glob("*.md")
+	require.NoError(t, err)
+	all := []string{"README.md"}
+	for _, f := range found {
+		all = append(all, "docs/"+f)
+	}
+	return all
+}
+
+// TestEveryPageHasItsCommandsRun finds each page's runner: a test of pageTests (whose file names
+// the page), or this package's test of that page.
+func TestEveryPageHasItsCommandsRun(t *testing.T) {
+	runHere := map[string]bool{"README.md": true, "docs/policy.md": true, "docs/live-policy.md": true, "docs/benchmarks.md": true}
+	for _, page := range pages(t) {
+		var local []string
+		for _, c := range commands(t, page) {
+			if !isCloud(c.text) {
+				local = append(local, c.text)
+			}
+		}
+		if len(local) == 0 {
+			continue
+		}
+		if file, ok := pageTests[page]; ok {
+			src, err := os.ReadFile(filepath.Join("..", file))
+			require.NoError(t, err)
+			assert.Contains(t, string(src), page, "%s runs the commands of %s", file, page)
+			continue
+		}
+		assert.True(t, runHere[page], "%s shows commands that no test runs: %q", page, local)
+	}
+}
+
+// run runs a command with bash in dir, as a reader would paste it, and returns its output.
+func run(t *testing.T, dir, c string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-c", c)
+	cmd.Dir = dir
+	cmd.Env = testkit.Environ()
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s:\n%s", c, out)
+	return string(out)
+}
+
+// TestReadme runs the README's commands: the subgate commands here, in a copy of the repository; the
+// local server's are the ones docs/local.md shows, which its test runs; make test is what CI runs.
+func TestReadme(t *testing.T) {
+	repo := testkit.CopyRepo(t, "..")
+	local := map[string]bool{}
+	for _, c := range commands(t, "docs/local.md") {
+		local[c.text] = true
+	}
+	ci, err := os.ReadFile("../.ci/run")
+	require.NoError(t, err)
+	ran := 0
+	for _, c := range commands(t, "README.md") {
+		switch {
+		case isCloud(c.text):
+		case local[c.text]:
+		case c.text == "make test":
+			assert.Contains(t, string(ci), "make lint test", "CI runs make test")
+		case c.text == "make package":
+			// docs/policy-tools.md's make package (with the cases) and the package tests run it.
+			assert.Contains(t, local, "make run")
+		case strings.HasPrefix(c.text, "go run ./cmd/subgate "):
+			ran++
+			out := run(t, repo, c.text)
+			assert.NotEmpty(t, out, c.text)
+		default:
+			t.Errorf("README.md shows %q, which no test runs", c.text)
+		}
+	}
+	assert.Equal(t, 4, ran, "the README's subgate commands")
+	_, err = os.Stat(filepath.Join(repo, "policy.bundle"))
+	assert.NoError(t, err, "the README's bundle command wrote the bundle")
+}
+
+// TestPolicyRevisionRecipe runs docs/policy.md's sha256sum recipe in the example policy's folder: it
+// prints the revision subgate gives the policy.
+func TestPolicyRevisionRecipe(t *testing.T) {
+	var recipe string
+	for _, c := range commands(t, "docs/policy.md") {
+		require.Empty(t, recipe, "docs/policy.md shows one command")
+		recipe = c.text
+	}
+	p, err := policy.Load("../deploy/policy.example.yaml")
+	require.NoError(t, err)
+	require.Equal(t, []string{"lists/banned.txt"}, p.Files(), "the recipe names the example's list file")
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "lists"), 0o755))
+	for from, to := range map[string]string{"policy.example.yaml": "policy.yaml", "lists/banned.txt": "lists/banned.txt"} {
+		data, err := os.ReadFile(filepath.Join("../deploy", from))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, to), data, 0o644))
+	}
+	out := run(t, dir, recipe)
+	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{64}  -\n$`), out)
+	assert.Equal(t, p.Info().Revision, out[:12])
+}
+
+// session is a block written as a session: its commands, each with the output the page shows.
+type session struct {
+	commands, outputs []string
+}
+
+func readSessions(t *testing.T, page string) []session {
+	t.Helper()
+	var out []session
+	for _, b := range testkit.ReadDoc(t, filepath.Join("..", page)) {
+		if b.Lang != "sh" || !strings.HasPrefix(b.Text, "$ ") {
+			continue
+		}
+		var s session
+		for line := range strings.Lines(b.Text) {
+			if c, ok := strings.CutPrefix(line, "$ "); ok {
+				s.commands = append(s.commands, strings.TrimSpace(c))
+				s.outputs = append(s.outputs, "")
+				continue
+			}
+			s.outputs[len(s.outputs)-1] += line
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// bundleDetails are the parts of a bundle's listing and manifest that change with the time it was
+// made and with the prepared index's format: masked when outputs are compared.
+var bundleDetails = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d`), "DATE"},
+	{regexp.MustCompile(`"created": "[^"]+"`), `"created": "TIME"`},
+	{regexp.MustCompile(`(?m)^ +\d+( +DATE +policy\.yaml\.index)$`), "INDEX$1"},
+	{regexp.MustCompile(`(?m)^ +\d+( +\d+ files)$`), "TOTAL$1"},
+	{regexp.MustCompile(`("name": "policy\.yaml\.index",\s+"size": )\d+(,\s+"sha256": )"[0-9a-f]+"`), `${1}N${2}"SUM"`},
+}
+
+func maskBundle(s string) string {
+	for _, d := range bundleDetails {
+		s = d.re.ReplaceAllString(s, d.with)
+	}
+	return s
+}
+
+// TestLivePolicyDoc runs docs/live-policy.md's local commands in a copy of the repository: the
+// bundle command, then its sessions, in order and in one shell, each output compared with the page's
+// (the times and the index's bytes masked).
+func TestLivePolicyDoc(t *testing.T) {
+	repo := testkit.CopyRepo(t, "..")
+	ran := 0
+	for _, c := range commands(t, "docs/live-policy.md") {
+		if strings.HasPrefix(c.text, "go run ./cmd/subgate ") {
+			ran++
+			run(t, repo, c.text)
+		}
+	}
+	require.Equal(t, 1, ran, "the page's bundle command")
+	var script strings.Builder
+	var want []string
+	const mark = "--- next command ---"
+	for _, s := range readSessions(t, "docs/live-policy.md") {
+		for i, c := range s.commands {
+			script.WriteString(c + " && echo '" + mark + "'\n")
+			want = append(want, s.outputs[i])
+		}
+	}
+	require.Len(t, want, 4, "the page's session commands")
+	got := strings.Split(run(t, repo, "set -e\n"+script.String()), mark+"\n")
+	require.Len(t, got, len(want)+1)
+	for i := range want {
+		assert.Equal(t, maskBundle(want[i]), maskBundle(got[i]))
+	}
+}
+
+// TestBenchmarksDoc runs docs/benchmarks.md's commands as far as a test can in seconds: each Go
+// benchmark command with -benchtime 1x (every benchmark it names runs once), bench/run's help, and
+// each make bench command dry (make -n), its BENCH_FLAGS parsed by bench/run. A whole make bench
+// takes minutes and is run by hand.
+func TestBenchmarksDoc(t *testing.T) {
+	repo := testkit.CopyRepo(t, "..")
+	flags := regexp.MustCompile(`^make bench(?: BENCH_FLAGS='([^']*)')?$`)
+	kinds := map[string]int{}
+	for _, c := range commands(t, "docs/benchmarks.md") {
+		switch {
+		case flags.MatchString(c.text):
+			kinds["make bench"]++
+			out := run(t, repo, "make -n "+strings.TrimPrefix(c.text, "make "))
+			assert.Contains(t, out, "./bench/run", c.text)
+			run(t, repo, "go run ./bench/run "+flags.FindStringSubmatch(c.text)[1]+" -h")
+		case c.text == "go run ./bench/run -h":
+			kinds["help"]++
+			assert.Contains(t, run(t, repo, c.text), "-parts")
+		case strings.HasPrefix(c.text, "go test "):
+			kinds["go test"]++
+			out := run(t, repo, strings.Replace(c.text, "go test ", "go test -benchtime 1x ", 1))
+			assert.Regexp(t, `(?m)^Benchmark\S+\s+1\s`, out, "%s runs a benchmark", c.text)
+		default:
+			t.Errorf("docs/benchmarks.md shows %q, which this test does not run", c.text)
+		}
+	}
+	assert.Equal(t, map[string]int{"make bench": 3, "help": 1, "go test": 3}, kinds)
+}
