@@ -12,8 +12,7 @@ import (
 
 // goBenchPackages and goBenchNames are the Go benchmarks make bench runs, as information: the
 // warm path inside the process (the gate, and each entrypoint on a console event), policy matching
-// and loading, and what a live policy does with a bundle. The Floor benchmarks beside some of them
-// belong to a retired goal and are not run.
+// and loading, and what a live policy does with a bundle.
 var (
 	goBenchPackages = []string{"./pkg/gate", "./pkg/scfevent", "./pkg/lambdaevent", "./pkg/policy", "./pkg/bundle", "./pkg/source"}
 	goBenchNames    = []string{"CoreSample", "CoreLargeDenyList", "CoreSigned", "SCFFunctionURL", "SCFAPIGateway", "LambdaHTTPAPI", "LambdaRESTAPI",

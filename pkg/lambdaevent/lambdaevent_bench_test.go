@@ -7,13 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/subgate/subgate/bench/workload"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/lambdaevent"
 )
 
 // Warm-path benchmarks of the Lambda entrypoint end to end (event bytes in, response bytes out through
-// Handler.Invoke), each beside its floor (bench/workload). Nothing here is a timed test.
+// Handler.Invoke), reported by make bench as information. Nothing here is a timed test.
 
 func benchInvoke(b *testing.B, event string) {
 	b.Helper()
@@ -34,19 +33,5 @@ func benchInvoke(b *testing.B, event string) {
 	}
 }
 
-func benchFloor(b *testing.B, event string) {
-	b.Helper()
-	payload, err := os.ReadFile("../../deploy/events/" + event)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		workload.FloorEvent(payload, []string{"jared"})
-	}
-}
-
-func BenchmarkLambdaHTTPAPI(b *testing.B)      { benchInvoke(b, "lambda-http-api.json") }
-func BenchmarkLambdaHTTPAPIFloor(b *testing.B) { benchFloor(b, "lambda-http-api.json") }
-func BenchmarkLambdaRESTAPI(b *testing.B)      { benchInvoke(b, "lambda-rest-api.json") }
-func BenchmarkLambdaRESTAPIFloor(b *testing.B) { benchFloor(b, "lambda-rest-api.json") }
+func BenchmarkLambdaHTTPAPI(b *testing.B) { benchInvoke(b, "lambda-http-api.json") }
+func BenchmarkLambdaRESTAPI(b *testing.B) { benchInvoke(b, "lambda-rest-api.json") }

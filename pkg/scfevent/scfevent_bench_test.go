@@ -7,13 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/subgate/subgate/bench/workload"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/scfevent"
 )
 
 // Warm-path benchmarks of the SCF entrypoint end to end (event bytes in, response bytes out through
-// Handler.Invoke), each beside its floor (bench/workload). Nothing here is a timed test.
+// Handler.Invoke), reported by make bench as information. Nothing here is a timed test.
 
 func benchInvoke(b *testing.B, event string) {
 	b.Helper()
@@ -34,19 +33,5 @@ func benchInvoke(b *testing.B, event string) {
 	}
 }
 
-func benchFloor(b *testing.B, event string) {
-	b.Helper()
-	payload, err := os.ReadFile("../../deploy/events/" + event)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		workload.FloorEvent(payload, []string{"jared"})
-	}
-}
-
-func BenchmarkSCFFunctionURL(b *testing.B)      { benchInvoke(b, "scf-function-url.json") }
-func BenchmarkSCFFunctionURLFloor(b *testing.B) { benchFloor(b, "scf-function-url.json") }
-func BenchmarkSCFAPIGateway(b *testing.B)       { benchInvoke(b, "scf-apigw.json") }
-func BenchmarkSCFAPIGatewayFloor(b *testing.B)  { benchFloor(b, "scf-apigw.json") }
+func BenchmarkSCFFunctionURL(b *testing.B) { benchInvoke(b, "scf-function-url.json") }
+func BenchmarkSCFAPIGateway(b *testing.B)  { benchInvoke(b, "scf-apigw.json") }
