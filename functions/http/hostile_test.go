@@ -16,7 +16,7 @@ import (
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpserver"
 
-	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/internal/syncbuf"
 )
 
 // TestServerRecoversPanics serves a gate with no policy, so that deciding a subscription panics
@@ -25,7 +25,7 @@ import (
 func TestServerRecoversPanics(t *testing.T) {
 	sample, err := os.ReadFile("../../deploy/sample-request.json")
 	require.NoError(t, err)
-	logs := &testkit.Buffer{}
+	logs := &syncbuf.Buffer{}
 	logger := gate.NewLogger(logs, 0)
 	g := gate.New(config.Config{SdkAppID: "1400000001"}, nil, logger)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -34,6 +34,8 @@ import (
 	"github.com/aws/smithy-go/aws-http-auth/credentials"
 	"github.com/aws/smithy-go/aws-http-auth/sigv4"
 	v4 "github.com/aws/smithy-go/aws-http-auth/v4"
+
+	"github.com/subgate/subgate/internal/syncbuf"
 )
 
 // TB is what the package needs of a test: testing.TB has it, and so can a program that runs a
@@ -76,7 +78,7 @@ type Server struct {
 	mu     sync.Mutex // guards cmd, exited and output
 	cmd    *exec.Cmd
 	exited chan struct{}
-	output *lockedBuffer
+	output *syncbuf.Buffer
 }
 
 // Start starts versitygw on a free loopback port over a temporary folder, waits until it answers,
@@ -104,7 +106,7 @@ func (s *Server) Restart(t TB) {
 		s.mu.Unlock()
 		t.Fatal("teststore: Restart of a server that is running")
 	}
-	output := &lockedBuffer{}
+	output := &syncbuf.Buffer{}
 	cmd := exec.Command(s.bin, "--port", s.Addr, "--quiet", "--virtual-domain", "localhost", "posix", s.dir)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+AccessKey, "ROOT_SECRET_KEY="+SecretKey)
 	cmd.Stdout, cmd.Stderr = output, output
@@ -263,22 +265,4 @@ func Find(t TB) string {
 	t.Fatalf("this test needs a real S3 server, the Versity S3 Gateway, and it is not installed: run `make test` "+
 		"(it installs versitygw into bin/ and sets %s), or run: GOBIN=$PWD/bin go install %s", EnvVersitygw, Module)
 	return ""
-}
-
-// lockedBuffer is a buffer the server's output is copied into while tests read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

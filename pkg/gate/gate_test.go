@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/syncbuf"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/source"
@@ -305,7 +306,7 @@ func TestPanicIsRecovered(t *testing.T) {
 }
 
 func TestConcurrentRequests(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	g := New(config.Config{SdkAppID: appID, Token: token}, testPolicy(t, `deny: ["jared"]`), NewLogger(&logs, slog.LevelInfo))
 	var wg sync.WaitGroup
 	errs := make(chan error, 400)
@@ -331,23 +332,6 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Error(err)
 	}
 	assert.Equal(t, 400, strings.Count(logs.String(), "\n"))
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func mustRead(t *testing.T, path string) []byte {
@@ -383,7 +367,7 @@ func TestNoPolicyYetIsAnsweredAsAConfigurationError(t *testing.T) {
 	require.NoError(t, err)
 	closed := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	g := FromEnv(func(k string) string {
 		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicyURL: "http://" + closed + "/policy.bundle",
 			config.EnvPolicyFetchTimeout: "200ms"}[k]

@@ -17,7 +17,7 @@ import (
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
 
-	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/internal/syncbuf"
 )
 
 // Handler is what cloudfunction.StartHandler takes: a raw-bytes handler.
@@ -173,7 +173,7 @@ func TestHandlerSignedRequests(t *testing.T) {
 	const sign = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061"
 	now := func() time.Time { return time.Unix(1669872112+5, 0) }
 	getenv := exampleEnv("SUBGATE_TOKEN", "xxxxyyyy")
-	h := NewHandler(func() *gate.Gate { return gate.FromEnv(getenv, &testkit.Buffer{}).WithClock(now) })
+	h := NewHandler(func() *gate.Gate { return gate.FromEnv(getenv, &syncbuf.Buffer{}).WithClock(now) })
 	event := func(query string) []byte {
 		return []byte(`{"httpMethod":"POST","path":"/","body":` + strings.TrimSpace(string(mustJSON(sampleBody))) + `,` +
 			`"queryString":{"SdkAppid":"1400000001","CallbackCommand":"OfficialAccount.CallbackBeforeAddSubscriber"` + query + `}}`)
@@ -240,7 +240,7 @@ func TestHandlerBuildsGateOnceOnFirstInvocation(t *testing.T) {
 	getenv := exampleEnv()
 	h := NewHandler(func() *gate.Gate {
 		built.Add(1)
-		return gate.FromEnv(getenv, &testkit.Buffer{})
+		return gate.FromEnv(getenv, &syncbuf.Buffer{})
 	})
 	require.Equal(t, int32(0), built.Load(), "nothing is read before the first invocation")
 	payload := readDeployEvent(t, "scf-function-url.json")

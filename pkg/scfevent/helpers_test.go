@@ -12,7 +12,7 @@ import (
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
 
-	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/internal/syncbuf"
 )
 
 // sampleBody is deploy/sample-request.json as the events in testdata carry it.
@@ -53,8 +53,8 @@ func exampleEnv(extra ...string) func(string) string {
 }
 
 // newTestHandler returns a Handler for getenv whose log goes to the returned buffer.
-func newTestHandler(getenv func(string) string) (*Handler, *testkit.Buffer) {
-	log := &testkit.Buffer{}
+func newTestHandler(getenv func(string) string) (*Handler, *syncbuf.Buffer) {
+	log := &syncbuf.Buffer{}
 	return NewHandler(func() *gate.Gate { return gate.FromEnv(getenv, log) }), log
 }
 

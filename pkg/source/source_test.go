@@ -1,40 +1,26 @@
 package source
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/syncbuf"
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
 )
 
 // logBuffer collects the JSON lines a source writes, for the tests to read while it runs.
 type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	syncbuf.Buffer
 }
 
 // lines returns the lines logged with msg, decoded.
