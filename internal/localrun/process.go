@@ -5,6 +5,7 @@ package localrun
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -167,14 +168,50 @@ func Poll(every time.Duration) Option {
 	return func(o *options) { o.poll = every }
 }
 
-// FreeAddr is a loopback address (127.0.0.1:port) that was free a moment ago.
+// FreeAddr is a loopback address (127.0.0.1:port) that was free a moment ago, for a process to
+// listen on later: perhaps much later (the Lambda emulator binds its runtime API only at the first
+// invocation). The port is picked at random below the kernel's range of ephemeral ports, which it
+// hands out to outgoing connections: a port of that range, free now, may be the source port of one
+// of the tests' many connections by the time the process binds it ("address already in use").
 func FreeAddr() (string, error) {
+	low := ephemeralLow()
+	for range 100 {
+		port := firstPort + rand.IntN(low-firstPort)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue // in use: try another
+		}
+		ln.Close()
+		return ln.Addr().String(), nil
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// firstPort is the lowest port FreeAddr picks: above the well-known and most registered services.
+const firstPort = 10000
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's default when it cannot
+// be read).
+func ephemeralLow() int {
+	const linuxDefault = 32768
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return linuxDefault
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) != 2 {
+		return linuxDefault
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil || low <= firstPort+1000 {
+		return linuxDefault
+	}
+	return low
 }
 
 // describe says how a process ended, given what cmd.Wait returned.

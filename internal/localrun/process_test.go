@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -82,4 +83,21 @@ func TestChild(t *testing.T) {
 	defer alone.Kill()
 	_, err = alone.Child()
 	assert.ErrorContains(t, err, "has no child process")
+}
+
+func TestFreeAddrIsBelowTheEphemeralPorts(t *testing.T) {
+	low := ephemeralLow()
+	for range 20 {
+		addr, err := FreeAddr()
+		require.NoError(t, err)
+		_, port, err := net.SplitHostPort(addr)
+		require.NoError(t, err)
+		n, err := strconv.Atoi(port)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, n, firstPort)
+		assert.Less(t, n, low, "no outgoing connection is given this port")
+		ln, err := net.Listen("tcp", addr)
+		require.NoError(t, err, "it is free")
+		require.NoError(t, ln.Close())
+	}
 }

@@ -20,7 +20,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,6 +34,7 @@ import (
 	"github.com/aws/smithy-go/aws-http-auth/sigv4"
 	v4 "github.com/aws/smithy-go/aws-http-auth/v4"
 
+	"github.com/subgate/subgate/internal/localrun"
 	"github.com/subgate/subgate/internal/syncbuf"
 )
 
@@ -85,12 +85,12 @@ type Server struct {
 // and creates Bucket. It is stopped when the test ends.
 func Start(t TB) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Below the ephemeral ports, so that no outgoing connection takes it before Restart binds it,
+	// now or after a Stop.
+	addr, err := localrun.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	s := &Server{Endpoint: "http://" + addr, Addr: addr, bin: Find(t), dir: t.TempDir(), client: &http.Client{Timeout: startTimeout}}
 	t.Cleanup(s.Stop)
 	s.Restart(t)
