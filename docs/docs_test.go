@@ -298,3 +298,47 @@ func TestBenchmarksDoc(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"make bench": 3, "help": 1, "go test": 3}, kinds)
 }
+
+// TestLinks checks every relative link of the README and the docs: the file exists, and a link to
+// a heading (#anchor) names one of its headings, as GitHub makes anchors of them.
+func TestLinks(t *testing.T) {
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	fence := regexp.MustCompile("(?s)```.*?```")
+	for _, page := range pages(t) {
+		data, err := os.ReadFile(filepath.Join("..", page))
+		require.NoError(t, err)
+		for _, m := range link.FindAllStringSubmatch(fence.ReplaceAllString(string(data), ""), -1) {
+			target, anchor, _ := strings.Cut(m[1], "#")
+			if strings.Contains(target, "://") {
+				continue
+			}
+			file := filepath.Join("..", page)
+			if target != "" {
+				file = filepath.Join("..", filepath.Dir(page), target)
+			}
+			info, err := os.Stat(file)
+			if !assert.NoError(t, err, "%s links to %s", page, m[1]) || anchor == "" || info.IsDir() {
+				continue
+			}
+			assert.Contains(t, anchors(t, file), anchor, "%s links to %s", page, m[1])
+		}
+	}
+}
+
+// anchors are the anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces
+// made hyphens.
+func anchors(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var out []string
+	drop := regexp.MustCompile(`[^\p{L}\p{N}\- _]`)
+	for line := range strings.Lines(regexp.MustCompile("(?s)```.*?```").ReplaceAllString(string(data), "")) {
+		if !strings.HasPrefix(line, "#") {
+			continue
+		}
+		heading := strings.ToLower(strings.TrimSpace(strings.TrimLeft(line, "#")))
+		out = append(out, strings.ReplaceAll(drop.ReplaceAllString(heading, ""), " ", "-"))
+	}
+	return out
+}
