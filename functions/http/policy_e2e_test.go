@@ -21,23 +21,20 @@ func TestPolicyDecisionsEndToEnd(t *testing.T) {
 	bin := buildServer(t)
 	p := testkit.WriteExpiryAndShadow(t)
 
-	for _, run := range []struct {
-		name          string
-		env           []string
-		logIDs, debug bool
-	}{
-		{"LogIDs", nil, true, false},
-		{"LogIDsFalseAtDebug", []string{"SUBGATE_LOG_IDS=false", "SUBGATE_LOG_LEVEL=debug"}, false, true},
-	} {
-		t.Run(run.name, func(t *testing.T) {
-			s := start(t, bin, append([]string{"SUBGATE_SDKAPPID=1400000001", "SUBGATE_POLICY_FILE=" + p.File}, run.env...)...)
-			for _, c := range p.Cases(run.logIDs, run.debug) {
+	for _, run := range testkit.PolicyRuns {
+		t.Run(run.Name, func(t *testing.T) {
+			var env []string
+			for k, v := range run.Environment(p.File) {
+				env = append(env, k+"="+v)
+			}
+			s := start(t, bin, env...)
+			for _, c := range p.Cases(run.LogIDs, run.Debug) {
 				t.Run(c.Name, func(t *testing.T) {
-					id := "http-" + run.name + "-" + c.Name
+					id := "http-" + run.Name + "-" + c.Name
 					status, body := postWithID(t, "http://"+s.addr+"/"+sampleQuery, id, c.Body)
 					assert.Equal(t, http.StatusOK, status)
 					assert.Equal(t, c.Answer, body)
-					c.CheckLine(t, s.waitFor(t, `"request_id":"`+id+`"`), run.logIDs)
+					c.CheckLine(t, s.waitFor(t, `"request_id":"`+id+`"`), run.LogIDs)
 				})
 			}
 		})

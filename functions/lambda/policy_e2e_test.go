@@ -25,34 +25,23 @@ func TestPolicyDecisionsEndToEnd(t *testing.T) {
 	_, err := os.Stat(filepath.Join(task, "policy.yaml.index"))
 	require.NoError(t, err, "packed with its prepared index")
 
-	for _, run := range []struct {
-		name          string
-		env           map[string]string
-		logIDs, debug bool
-	}{
-		{"LogIDs", map[string]string{}, true, false},
-		{"LogIDsFalseAtDebug", map[string]string{"SUBGATE_LOG_IDS": "false", "SUBGATE_LOG_LEVEL": "debug"}, false, true},
-	} {
-		t.Run(run.name, func(t *testing.T) {
-			env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "policy.yaml"}
-			for k, v := range run.env {
-				env[k] = v
-			}
-			fn := startFunction(t, emulator, task, env)
-			for _, c := range p.Cases(run.logIDs, run.debug) {
+	for _, run := range testkit.PolicyRuns {
+		t.Run(run.Name, func(t *testing.T) {
+			fn := startFunction(t, emulator, task, run.Environment("policy.yaml"))
+			for _, c := range p.Cases(run.LogIDs, run.Debug) {
 				t.Run(c.Name, func(t *testing.T) {
 					// As Chat sends it, through an HTTP API.
-					id := "lambda-api-" + run.name + "-" + c.Name
+					id := "lambda-api-" + run.Name + "-" + c.Name
 					answer, err := json.Marshal(c.Answer)
 					require.NoError(t, err)
 					assert.JSONEq(t, `{"statusCode":200,"headers":`+headersJSON+`,"body":`+string(answer)+`,"isBase64Encoded":false}`,
 						fn.invoke(t, id, httpAPIEventWithBody(t, c.Body)))
-					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.logIDs)
+					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.LogIDs)
 
 					// As the console's test box sends it: the webhook body alone.
-					id = "lambda-raw-" + run.name + "-" + c.Name
+					id = "lambda-raw-" + run.Name + "-" + c.Name
 					assert.Equal(t, c.Answer, fn.invoke(t, id, c.Body))
-					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.logIDs)
+					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.LogIDs)
 				})
 			}
 		})

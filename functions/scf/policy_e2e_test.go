@@ -20,32 +20,22 @@ func TestPolicyDecisionsEndToEnd(t *testing.T) {
 	p := testkit.WriteExpiryAndShadow(t)
 	functionURLEvent := readFile(t, "..", "..", "deploy", "events", "scf-function-url.json")
 
-	for _, run := range []struct {
-		name          string
-		env           map[string]string
-		logIDs, debug bool
-	}{
-		{"LogIDs", map[string]string{}, true, false},
-		{"LogIDsFalseAtDebug", map[string]string{"SUBGATE_LOG_IDS": "false", "SUBGATE_LOG_LEVEL": "debug"}, false, true},
-	} {
-		t.Run(run.name, func(t *testing.T) {
+	for _, run := range testkit.PolicyRuns {
+		t.Run(run.Name, func(t *testing.T) {
 			fn := startFunction(t, bin)
-			env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": p.File}
-			for k, v := range run.env {
-				env[k] = v
-			}
-			for _, c := range p.Cases(run.logIDs, run.debug) {
+			env := run.Environment(p.File)
+			for _, c := range p.Cases(run.LogIDs, run.Debug) {
 				t.Run(c.Name, func(t *testing.T) {
 					// As Chat sends it, through the Function URL.
-					id := "scf-url-" + run.name + "-" + c.Name
+					id := "scf-url-" + run.Name + "-" + c.Name
 					got := fn.invoke(t, id, withBody(t, functionURLEvent, c.Body), env)
 					assert.JSONEq(t, functionURLAnswer(200, c.Answer), got)
-					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.logIDs)
+					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.LogIDs)
 
 					// As the console's test box sends it: the webhook body alone.
-					id = "scf-raw-" + run.name + "-" + c.Name
+					id = "scf-raw-" + run.Name + "-" + c.Name
 					assert.Equal(t, c.Answer, fn.invoke(t, id, c.Body, env))
-					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.logIDs)
+					c.CheckLine(t, fn.waitFor(t, `"request_id":"`+id+`"`), run.LogIDs)
 				})
 			}
 		})

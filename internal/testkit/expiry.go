@@ -60,6 +60,30 @@ file_lasting_*
 	return p
 }
 
+// PolicyRun is one configuration an entrypoint's end-to-end test of ExpiryAndShadow runs with: its
+// variables besides the app and the policy file, and what they make the decided lines say.
+type PolicyRun struct {
+	Name          string
+	Env           map[string]string
+	LogIDs, Debug bool
+}
+
+// PolicyRuns are the configurations every entrypoint is tried with: user IDs logged at info, and no
+// user IDs (SUBGATE_LOG_IDS=false) at debug, where the allowed subscribers are logged too.
+var PolicyRuns = []PolicyRun{
+	{Name: "LogIDs", LogIDs: true},
+	{Name: "LogIDsFalseAtDebug", Env: map[string]string{"SUBGATE_LOG_IDS": "false", "SUBGATE_LOG_LEVEL": "debug"}, Debug: true},
+}
+
+// Environment is the run's variables with the app and the policy file.
+func (r PolicyRun) Environment(policyFile string) map[string]string {
+	env := map[string]string{"SUBGATE_SDKAPPID": AppID, "SUBGATE_POLICY_FILE": policyFile}
+	for k, v := range r.Env {
+		env[k] = v
+	}
+	return env
+}
+
 // PolicyCase is a request to a function deciding by ExpiryAndShadow, and what must come of it.
 type PolicyCase struct {
 	Name string
