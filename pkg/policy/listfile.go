@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -65,7 +66,7 @@ func readList(text []byte, add func(listEntry)) (lines []byte, err error) {
 			end = start + i + 1
 		}
 		if line%lineStep == 0 {
-			lines = appendUint32(lines, uint32(start))
+			lines = binary.LittleEndian.AppendUint32(lines, uint32(start))
 		}
 		line++
 		from, to := trim(text, start, end)
@@ -127,13 +128,13 @@ func lineOf(text, lines []byte, offset uint32) int {
 	lo, hi := 0, len(lines)/4 // the last recorded line start at or before offset is in [lo, hi)
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		if le32(lines, mid) <= offset {
+		if binary.LittleEndian.Uint32(lines[4*mid:]) <= offset {
 			lo = mid
 		} else {
 			hi = mid
 		}
 	}
-	from := min(le32(lines, lo), offset)
+	from := min(binary.LittleEndian.Uint32(lines[4*lo:]), offset)
 	return lo*lineStep + 1 + bytes.Count(text[from:offset], []byte{'\n'})
 }
 
@@ -194,12 +195,4 @@ func parseAnnotation(s string) (annotation, error) {
 // listFileError names the key and file of a list file that cannot be read or has an error.
 func listFileError(key, path string, err error) error {
 	return fmt.Errorf("%s %s: %w", key, path, err)
-}
-
-func le32(b []byte, i int) uint32 {
-	return uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24
-}
-
-func appendUint32(b []byte, v uint32) []byte {
-	return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 }

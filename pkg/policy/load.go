@@ -330,11 +330,17 @@ func checkChannels(node *yaml.Node, notes *notes) error {
 	if node.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: channels must be a mapping of Official Channel IDs to their rules", node.Line)
 	}
+	seen := make(map[string]int, len(node.Content)/2)
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		key, value := node.Content[i], node.Content[i+1]
 		if !strings.HasPrefix(key.Value, ChannelPrefix) {
 			return fmt.Errorf("line %d: channel %q: Official Channel IDs start with %q", key.Line, key.Value, ChannelPrefix)
 		}
+		// Two sets of rules for one channel: the last would silently win.
+		if first, ok := seen[key.Value]; ok {
+			return fmt.Errorf("line %d: channel %q is given twice (first at line %d)", key.Line, key.Value, first)
+		}
+		seen[key.Value] = key.Line
 		if err := checkKeys(value, key.Value, channelKeys, notes); err != nil {
 			return err
 		}

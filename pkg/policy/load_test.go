@@ -20,6 +20,8 @@ func TestParseErrors(t *testing.T) {
 		{name: "UnknownKey", text: "default: allow\ndenny: [x]\n", want: `policy p.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)`},
 		{name: "UnknownChannelKey", text: "channels:\n  \"@TOA#_a\":\n    closd: true\n", want: `policy p.yaml: line 3: unknown key "closd" in channel "@TOA#_a"`},
 		{name: "RepeatedKey", text: "deny: [a]\ndeny: [b]\n", want: `policy p.yaml: line 2: key "deny" is given twice (first at line 1)`},
+		{name: "RepeatedChannel", text: "channels:\n  \"@TOA#_a\": {closed: true}\n  \"@TOA#_a\": {default: allow}\n",
+			want: `policy p.yaml: line 3: channel "@TOA#_a" is given twice (first at line 2)`},
 		{name: "BadDefault", text: "default: deny\n", want: `policy p.yaml: line 1: default must be allow or refuse, not "deny"`},
 		{name: "BadChannelDefault", text: "channels:\n  \"@TOA#_a\":\n    default: maybe\n", want: `policy p.yaml: line 3: default must be allow or refuse, not "maybe"`},
 		{name: "ChannelWithoutPrefix", text: "channels:\n  news:\n    closed: true\n", want: `policy p.yaml: line 2: channel "news": Official Channel IDs start with "@TOA#_"`},
