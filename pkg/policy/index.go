@@ -148,11 +148,11 @@ func (r *rules) write(out *bytes.Buffer, number func(*list) uint32) {
 // when there is none or it does not match the policy and its list files (or cannot be read): the
 // caller then parses the policy.
 //
-// From a folder, the index and the list files are mapped into memory, not read onto the heap, and
-// used where they lie; a large file's checksum is taken from its stamp (see ModTime) or computed a
-// window at a time (see mapFile), so pages a decision never touches take no memory. A policy is
-// loaded once in a function's life, so the mappings of a used index are kept for the life of the
-// process, and those of an index that is not used are unmapped at once.
+// From a folder, a large index or list file that deploy/pack stamped is mapped into memory and used
+// where it lies, its checksum taken from its stamp (see ModTime and mapFile), so pages a decision
+// never touches take no memory; any other file is read and checked. A policy is loaded once in a
+// function's life, so the mappings of a used index are kept for the life of the process, and those
+// of an index that is not used are unmapped at once.
 func loadIndex(files Files, name string) (*Policy, error) {
 	var releases []func()
 	releaseAll := func() {

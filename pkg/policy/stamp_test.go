@@ -178,11 +178,12 @@ func mustStat(t *testing.T, path string) os.FileInfo {
 	return info
 }
 
-// TestMappedChecksums: a file checked a window at a time has the checksum of all of it, whatever
-// its size against the window.
-func TestMappedChecksums(t *testing.T) {
+// TestUnstampedFilesAreReadWhole: a file that is not stamped has the checksum of all of it, whatever
+// its size, and is read onto the heap: a later edit of the file in place, or cutting it short, does
+// not reach the policy that was loaded from it.
+func TestUnstampedFilesAreReadWhole(t *testing.T) {
 	dir := t.TempDir()
-	for _, size := range []int{mapAtLeast, sumWindow - 1, sumWindow, sumWindow + 1, 2*sumWindow + 4099} {
+	for _, size := range []int{mapAtLeast - 1, mapAtLeast, 4<<20 - 1, 4 << 20, 4<<20 + 1, 8<<20 + 4099} {
 		data := make([]byte, size)
 		for i := range data {
 			data[i] = byte(i*31 + i>>13)
@@ -190,11 +191,14 @@ func TestMappedChecksums(t *testing.T) {
 		path := filepath.Join(dir, fmt.Sprint(size))
 		require.NoError(t, os.WriteFile(path, data, 0o644))
 		for _, tail := range []int{0, 4} {
-			got, sum, stamped, release, err := mapFile(path, tail, nil)
+			got, sum, stamped, release, err := mapFile(path, tail, func([]byte) uint32 { return 0 })
 			require.NoError(t, err)
 			assert.Equal(t, data, got)
 			assert.Equal(t, crc32.ChecksumIEEE(data[:size-tail]), sum, "size %d tail %d", size, tail)
 			assert.False(t, stamped)
+			require.NoError(t, os.WriteFile(path, make([]byte, 10), 0o644)) // in place, and shorter
+			assert.Equal(t, data, got, "what was read does not change with the file")
+			require.NoError(t, os.WriteFile(path, data, 0o644))
 			release()
 		}
 	}
