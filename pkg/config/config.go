@@ -188,10 +188,10 @@ func (c *Config) readForward(get func(string) string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%w: %s must be an absolute https:// URL, not %q", ErrInvalid, EnvForwardURL, raw)
+		return fmt.Errorf("%w: %s must be an absolute https:// URL, not %q", ErrInvalid, EnvForwardURL, store.Redact(raw))
 	}
 	if u.Scheme == "http" && !store.IsLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvForwardURL, raw)
+		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvForwardURL, store.Redact(raw))
 	}
 	if u.User != nil || u.Fragment != "" {
 		return fmt.Errorf("%w: %s must not carry a user, password or #fragment", ErrInvalid, EnvForwardURL)

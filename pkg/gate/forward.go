@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,6 +68,12 @@ func (f *forwarder) relay(parent context.Context, r Request) (Response, error) {
 			return Response{}, fmt.Errorf("backend did not answer before the invocation's deadline")
 		case ctx.Err() != nil:
 			return Response{}, fmt.Errorf("backend did not answer within %s", f.timeout)
+		}
+		// net/http's *url.Error repeats the whole URL, and the relayed query carries the request's
+		// Sign: the log gets only the cause.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
 		}
 		return Response{}, fmt.Errorf("backend did not answer: %w", err)
 	}
