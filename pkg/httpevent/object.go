@@ -20,20 +20,22 @@ var (
 // ErrEmpty, ErrNotJSON and ErrNotObject.
 func ParseObject(payload []byte) (Object, error) {
 	trimmed := bytes.TrimSpace(payload)
+	var o Object
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &o) == nil {
+		return o, nil // the common case: one pass over the payload
+	}
 	switch {
 	case len(trimmed) == 0:
 		return nil, ErrEmpty
 	case !json.Valid(trimmed):
 		return nil, ErrNotJSON
-	case trimmed[0] != '{':
-		return nil, ErrNotObject
 	}
-	var o Object
-	if err := json.Unmarshal(trimmed, &o); err != nil {
-		return nil, ErrNotObject // not expected: a valid JSON text that starts with { is an object
-	}
-	return o, nil
+	return nil, ErrNotObject
 }
+
+// Context is the object's requestContext when it is an object, nil otherwise: the marks below read
+// it, so a detection parses it once and hands it to each.
+func (o Object) Context() Object { return o.Object("requestContext") }
 
 // Has reports whether the object has the field name with a value other than null.
 func (o Object) Has(name string) bool {
@@ -63,19 +65,21 @@ func (o Object) String(name string) string {
 // null; the fields' types are checked when the event is decoded, so an event with the marks of a
 // kind and a field of the wrong type is that kind, and cannot be read.
 
-// IsALB reports whether o has the mark of an ALB target group event: requestContext.elb.
-func IsALB(o Object) bool { return o.Object("requestContext").Has("elb") }
+// IsALB reports whether an event whose requestContext is context has the mark of an ALB target
+// group event: requestContext.elb.
+func IsALB(context Object) bool { return context.Has("elb") }
 
-// IsPayload2 reports whether o has the marks of an HTTP event in payload format 2.0 (an HTTP API
-// or a Lambda Function URL): "version": "2.0" and requestContext.http, which carries the method.
-func IsPayload2(o Object) bool {
-	return o.String("version") == "2.0" && o.Object("requestContext").Has("http")
+// IsPayload2 reports whether o, whose requestContext is context, has the marks of an HTTP event in
+// payload format 2.0 (an HTTP API or a Lambda Function URL): "version": "2.0" and
+// requestContext.http, which carries the method.
+func IsPayload2(o, context Object) bool {
+	return o.String("version") == "2.0" && context.Has("http")
 }
 
 // IsWebhookBody reports whether o has the mark of a webhook body: CallbackCommand.
 func IsWebhookBody(o Object) bool { return o.Has("CallbackCommand") }
 
-// Foreign names the kind of o when o has the marks of an event that no entrypoint takes, and is
+// Foreign names the kind of o (whose requestContext is context) when o has the marks of an event that no entrypoint takes, and is
 // "" otherwise. These events come from the same gateways as the ones subgate takes and share
 // fields with them (an authorizer's or a WebSocket event's httpMethod and requestContext, a Bedrock
 // agent's httpMethod), so they are told apart by fields only they have, before any other kind:
@@ -86,13 +90,13 @@ func IsWebhookBody(o Object) bool { return o.Has("CallbackCommand") }
 //     $disconnect);
 //   - websocket: a Tencent API Gateway WebSocket event;
 //   - messageVersion and agent: an Amazon Bedrock agent action group event.
-func Foreign(o Object) string {
+func Foreign(o, context Object) string {
 	switch {
 	case o.Has("methodArn"):
 		return "an API Gateway Lambda authorizer event (it has methodArn)"
 	case o.Has("routeArn"):
 		return "an API Gateway Lambda authorizer event (it has routeArn)"
-	case o.Object("requestContext").Has("connectionId"):
+	case context.Has("connectionId"):
 		return "an API Gateway WebSocket event (it has requestContext.connectionId)"
 	case o.Has("websocket"):
 		return "an API Gateway WebSocket event (it has websocket)"

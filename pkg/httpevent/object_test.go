@@ -74,8 +74,8 @@ func TestMarks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o, err := ParseObject([]byte(tt.payload))
 			require.NoError(t, err)
-			assert.Equal(t, tt.alb, IsALB(o), "IsALB")
-			assert.Equal(t, tt.payload2, IsPayload2(o), "IsPayload2")
+			assert.Equal(t, tt.alb, IsALB(o.Context()), "IsALB")
+			assert.Equal(t, tt.payload2, IsPayload2(o, o.Context()), "IsPayload2")
 			assert.Equal(t, tt.webhookBody, IsWebhookBody(o), "IsWebhookBody")
 		})
 	}
@@ -122,7 +122,7 @@ func TestForeignRealEvents(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o, err := ParseObject(payload)
 			require.NoError(t, err)
-			assert.Equal(t, want[name], Foreign(o))
+			assert.Equal(t, want[name], Foreign(o, o.Context()))
 		})
 	}
 }
@@ -139,6 +139,6 @@ func TestForeignLeavesTheEventsSubgateTakes(t *testing.T) {
 	} {
 		o, err := ParseObject([]byte(payload))
 		require.NoError(t, err)
-		assert.Empty(t, Foreign(o), payload)
+		assert.Empty(t, Foreign(o, o.Context()), payload)
 	}
 }

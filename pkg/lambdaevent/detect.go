@@ -20,15 +20,16 @@ func detect(payload []byte) (httpevent.Kind, string) {
 	if err != nil {
 		return httpevent.Unrecognised, "the payload is not a JSON object"
 	}
-	if what := httpevent.Foreign(o); what != "" {
+	context := o.Context()
+	if what := httpevent.Foreign(o, context); what != "" {
 		return httpevent.Unrecognised, what
 	}
 	switch {
-	case httpevent.IsALB(o):
+	case httpevent.IsALB(context):
 		return httpevent.ALB, ""
-	case httpevent.IsPayload2(o) && strings.Contains(o.Object("requestContext").String("domainName"), ".lambda-url."):
+	case httpevent.IsPayload2(o, context) && strings.Contains(context.String("domainName"), ".lambda-url."):
 		return httpevent.FunctionURL, ""
-	case httpevent.IsPayload2(o):
+	case httpevent.IsPayload2(o, context):
 		return httpevent.HTTPAPI, ""
 	case o.Has("httpMethod") && o.Has("requestContext"):
 		return httpevent.RESTAPI, ""

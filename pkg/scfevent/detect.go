@@ -16,13 +16,14 @@ func detect(payload []byte) (httpevent.Kind, httpevent.Object, string) {
 	if err != nil {
 		return httpevent.Unrecognised, nil, err.Error()
 	}
-	if what := httpevent.Foreign(o); what != "" {
+	context := o.Context()
+	if what := httpevent.Foreign(o, context); what != "" {
 		return httpevent.Unrecognised, o, what
 	}
 	switch {
-	case httpevent.IsALB(o):
+	case httpevent.IsALB(context):
 		return httpevent.Unrecognised, o, "an AWS ALB target group event (it has requestContext.elb)"
-	case httpevent.IsPayload2(o):
+	case httpevent.IsPayload2(o, context):
 		return httpevent.Unrecognised, o, `an AWS HTTP API or Lambda Function URL event (it has "version": "2.0" and requestContext.http)`
 	case o.Has("requestContext"):
 		return httpevent.APIGateway, o, ""
