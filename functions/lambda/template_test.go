@@ -234,11 +234,27 @@ func TestTemplatePolicyStore(t *testing.T) {
 		}
 		assert.Equal(t, config.DefaultPolicyRefresh.String(), asMap(t, params["PolicyRefresh"])["Default"], "the program's default")
 	})
+	t.Run("PolicyRefreshTakesWhatTheFunctionTakes", func(t *testing.T) {
+		// A value the template took and the function refused would deploy a function that answers
+		// every request 500; the template takes a plain subset of what the function takes.
+		pattern := regexp.MustCompile(asMap(t, asMap(t, tmpl["Parameters"])["PolicyRefresh"])["AllowedPattern"].(string))
+		for _, value := range []string{"5s", "30s", "90s", "1m", "5m", "60m", "4s", "0s", "1s", "100ms", "4999ms", "1h", "1.5m", "30"} {
+			_, err := config.FromEnv(func(k string) string {
+				return map[string]string{config.EnvSdkAppID: "1", config.EnvPolicyRefresh: value}[k]
+			})
+			if pattern.MatchString(value) {
+				assert.NoError(t, err, "the template takes %s, so the function must", value)
+			}
+		}
+		for _, refused := range []string{"4s", "1s", "100ms", "4999ms"} {
+			assert.False(t, pattern.MatchString(refused), "%s is under the function's minimum", refused)
+		}
+	})
 }
 
 // samTranslate translates template.yaml with the SAM translator, as sam deploy has CloudFormation
-// do: aws-sam-translator, which cfn-lint (make lint) depends on and runs. It skips when Python has
-// no such module: this check of the generated role is an extra to the checks of the template.
+// do: aws-sam-translator, which cfn-lint (make lint) depends on and runs. Without it the test fails
+// saying what to install, as make lint does without cfn-lint: it never skips.
 func samTranslate(t *testing.T) map[string]any {
 	t.Helper()
 	const script = `
@@ -259,7 +275,7 @@ print(json.dumps(transform(template, {"SdkAppId": "1400000001"}, NoManagedPolici
 `
 	python, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 is not installed: install cfn-lint (pip install cfn-lint), which brings the SAM translator")
+		t.Fatal("python3 is not installed: install cfn-lint (pip install cfn-lint), which brings the SAM translator")
 	}
 	cmd := exec.Command(python, "-c", script)
 	cmd.Dir = repoRoot
@@ -268,7 +284,7 @@ print(json.dumps(transform(template, {"SdkAppId": "1400000001"}, NoManagedPolici
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) && exit.ExitCode() == 3 {
-		t.Skipf("the SAM translator is not installed (%s): install cfn-lint (pip install cfn-lint), which brings it", strings.TrimSpace(stderr.String()))
+		t.Fatalf("the SAM translator is not installed (%s): install cfn-lint (pip install cfn-lint), which brings it", strings.TrimSpace(stderr.String()))
 	}
 	require.NoError(t, err, "the SAM translator:\n%s", stderr.String())
 	var translated map[string]any
