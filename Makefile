@@ -154,7 +154,8 @@ events: $(RIE)
 ## benchmarks as information. It builds what it runs into a temporary folder (dist/ is not touched),
 ## binds only 127.0.0.1, prints each goal met or missed and writes bench/results.md (see
 ## docs/benchmarks.md). BENCH_FLAGS passes flags to bench/run: -starts, -invocations, -live-for,
-## -count, -parts (go run ./bench/run -h). make test never runs a benchmark; it only compiles them.
+## -count, -parts (go run ./bench/run -h). make test times nothing (it runs the benchmarks once each,
+## -benchtime 1x, only to keep docs/benchmarks.md's commands working).
 BENCH_FLAGS ?=
 .PHONY: bench
 bench: $(RIE) bin/versitygw

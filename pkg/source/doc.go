@@ -17,8 +17,9 @@
 //
 // # The first load
 //
-// A live source fetches nothing until it is asked (or until Prefetch, which Lambda's main can call
-// at init, when the environment is known; on SCF it is known only at the first invocation). The
+// A live source fetches nothing until it is asked (or until Prefetch, which gate.FromEnv calls as
+// soon as the gate is built: at init on Lambda, at the first invocation on SCF, whose environment is
+// known only then). The
 // first call to Current starts the first fetch and waits for it, at most
 // SUBGATE_POLICY_FETCH_TIMEOUT and never beyond the context's deadline: this is the only time an
 // answer waits for the store. If the bundle arrives in time, it decides. If not (the store failed,

@@ -129,7 +129,7 @@ func (s *Source) Current(ctx context.Context) (*Active, error) {
 }
 
 // Prefetch starts a live source's first fetch in the background, so that the first call to
-// Current waits less, or not at all. Lambda's main calls it at init. It does nothing for a static
+// Current waits less, or not at all. gate.FromEnv calls it. It does nothing for a static
 // source, or once a fetch has started.
 func (s *Source) Prefetch() {
 	if s.live != nil {
