@@ -35,7 +35,6 @@ import (
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
-	"github.com/subgate/subgate/pkg/source"
 )
 
 // AppID is the SDKAppID of the platforms' sample events (deploy/events).
@@ -143,7 +142,9 @@ func makeBundle(t *testing.T, name, policyYAML string, lists map[string]string, 
 	require.NoError(t, err)
 	b, err := bundle.Read(data)
 	require.NoError(t, err)
-	return rules{name: name, revision: b.Revision()[:source.RevisionLength], refused: refused, data: data}
+	p, err := b.Load()
+	require.NoError(t, err)
+	return rules{name: name, revision: p.Info().Revision, refused: refused, data: data}
 }
 
 // fallbackRules is deploy/policy.example.yaml, the fallback: it refuses jared.

@@ -138,6 +138,8 @@ func runRefresh(t *testing.T, p Platform) {
 		got[i] = stepOf(line)
 	}
 	assert.Equal(t, steps, got, "output:\n%s", fn.Output)
+	// No key anywhere in what the function wrote: start-up, swap and warning lines alike.
+	assert.NotContains(t, fn.Output.String(), teststore.SecretKey, "a key in the function's output")
 }
 
 // wrongKeysAtStart starts a function whose keys are wrong from the start, as when the platform

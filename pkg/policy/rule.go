@@ -140,8 +140,9 @@ func (r Rule) String() string {
 // (`deny_file lists/banned.txt line 17`, `deny (an exact ID)`); a pattern is not a user's ID and
 // stays, as do the other rules' words.
 func (r Rule) StringWithoutID() string {
-	if (r.kind == RuleDeny || r.kind == RuleAllow) && !isPattern(r.Entry()) {
-		return r.list.describe(r.list.entry(r.entry), false)
+	if r.kind == RuleDeny || r.kind == RuleAllow {
+		e := r.list.entry(r.entry)
+		return r.list.describe(e, isPattern(e.text))
 	}
 	return r.String()
 }

@@ -212,7 +212,7 @@ func (l *live) load(body []byte) (*Active, time.Time, error) {
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("the bundle's policy does not load: %w", err)
 	}
-	return &Active{Policy: p, Revision: b.Revision()[:RevisionLength], Origin: l.origin}, b.Created(), nil
+	return &Active{Policy: p, Revision: p.Info().Revision, Origin: l.origin}, b.Created(), nil
 }
 
 func (l *live) abandoned(a *attempt) bool {

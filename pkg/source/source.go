@@ -17,9 +17,6 @@ import (
 // AllowAll is the revision and origin of the policy used when none is configured.
 const AllowAll = "allow-all"
 
-// RevisionLength is how many hex digits of a bundle's revision an Active keeps.
-const RevisionLength = 12
-
 // ErrNoPolicy is wrapped by Current's error when a live source without a fallback has no policy to
 // decide by yet: its first fetch failed or has not finished. The message says why.
 var ErrNoPolicy = errors.New("no policy to decide by yet")
