@@ -6,7 +6,6 @@ package docs
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -127,17 +126,6 @@ func TestEveryPageHasItsCommandsRun(t *testing.T) {
 	}
 }
 
-// run runs a command with bash in dir, as a reader would paste it, and returns its output.
-func run(t *testing.T, dir, c string) string {
-	t.Helper()
-	cmd := exec.Command("bash", "-c", c)
-	cmd.Dir = dir
-	cmd.Env = testkit.Environ()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s:\n%s", c, out)
-	return string(out)
-}
-
 // TestReadme runs the README's commands: the subgate commands here, in a copy of the repository; the
 // local server's are the ones docs/local.md shows, which its test runs; make test is what CI runs.
 func TestReadme(t *testing.T) {
@@ -163,7 +151,7 @@ func TestReadme(t *testing.T) {
 			assert.Contains(t, string(src), `runMake(repo, "package", `, "a test runs make package")
 		case strings.HasPrefix(c.text, "go run ./cmd/subgate "):
 			ran++
-			out := run(t, repo, c.text)
+			out := testkit.RunShell(t, repo, c.text)
 			assert.NotEmpty(t, out, c.text)
 		default:
 			t.Errorf("README.md shows %q, which no test runs", c.text)
@@ -192,7 +180,7 @@ func TestPolicyRevisionRecipe(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, to), data, 0o644))
 	}
-	out := run(t, dir, recipe)
+	out := testkit.RunShell(t, dir, recipe)
 	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{64}  -\n$`), out)
 	assert.Equal(t, p.Info().Revision, out[:12])
 }
@@ -252,7 +240,7 @@ func TestLivePolicyDoc(t *testing.T) {
 	for _, c := range commands(t, "docs/live-policy.md") {
 		if strings.HasPrefix(c.text, "go run ./cmd/subgate ") {
 			ran++
-			run(t, repo, c.text)
+			testkit.RunShell(t, repo, c.text)
 		}
 	}
 	require.Equal(t, 1, ran, "the page's bundle command")
@@ -266,7 +254,7 @@ func TestLivePolicyDoc(t *testing.T) {
 		}
 	}
 	require.Len(t, want, 4, "the page's session commands")
-	got := strings.Split(run(t, repo, "set -e\n"+script.String()), mark+"\n")
+	got := strings.Split(testkit.RunShell(t, repo, "set -e\n"+script.String()), mark+"\n")
 	require.Len(t, got, len(want)+1)
 	for i := range want {
 		assert.Equal(t, maskBundle(want[i]), maskBundle(got[i]))
@@ -285,15 +273,15 @@ func TestBenchmarksDoc(t *testing.T) {
 		switch {
 		case flags.MatchString(c.text):
 			kinds["make bench"]++
-			out := run(t, repo, "make -n "+strings.TrimPrefix(c.text, "make "))
+			out := testkit.RunShell(t, repo, "make -n "+strings.TrimPrefix(c.text, "make "))
 			assert.Contains(t, out, "./bench/run", c.text)
-			run(t, repo, "go run ./bench/run "+flags.FindStringSubmatch(c.text)[1]+" -h")
+			testkit.RunShell(t, repo, "go run ./bench/run "+flags.FindStringSubmatch(c.text)[1]+" -h")
 		case c.text == "go run ./bench/run -h":
 			kinds["help"]++
-			assert.Contains(t, run(t, repo, c.text), "-parts")
+			assert.Contains(t, testkit.RunShell(t, repo, c.text+" 2>&1"), "-parts") // the flag package's help goes to stderr
 		case strings.HasPrefix(c.text, "go test "):
 			kinds["go test"]++
-			out := run(t, repo, strings.Replace(c.text, "go test ", "go test -benchtime 1x ", 1))
+			out := testkit.RunShell(t, repo, strings.Replace(c.text, "go test ", "go test -benchtime 1x ", 1))
 			assert.Regexp(t, `(?m)^Benchmark\S+\s+1\s`, out, "%s runs a benchmark", c.text)
 		default:
 			t.Errorf("docs/benchmarks.md shows %q, which this test does not run", c.text)

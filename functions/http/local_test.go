@@ -7,7 +7,6 @@ package main
 // is run here, or named below as run by another test.
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -62,7 +62,7 @@ var makeRunCases = []makeRunCase{
 }
 
 func TestLocalDoc(t *testing.T) {
-	blocks := readDoc(t, localDoc)
+	blocks := testkit.ReadDoc(t, localDoc)
 	repo := testkit.CopyRepo(t, filepath.Join("..", ".."))
 	sample, err := os.ReadFile("../../deploy/sample-request.json")
 	require.NoError(t, err)
@@ -104,7 +104,7 @@ func TestLocalDoc(t *testing.T) {
 			assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"SdkAppid 1400000002 does not match this deployment"}`, body)
 
 			for i, b := range blocks {
-				if b.lang == "sh" && contains(tc.sections, b.heading) && strings.Contains(b.text, "curl ") {
+				if b.Lang == "sh" && slices.Contains(tc.sections, b.Heading) && strings.Contains(b.Text, "curl ") {
 					ran[i] = true
 					runRequestBlock(t, repo, run, blocks, i)
 				}
@@ -112,7 +112,7 @@ func TestLocalDoc(t *testing.T) {
 			if tc.command == "make run" {
 				i := findBlock(t, blocks, "bin/http -version")
 				ran[i] = true
-				out := runShell(t, repo, blocks[i].text)
+				out := testkit.RunShell(t, repo, blocks[i].Text)
 				assert.Regexp(t, `^subgate `+regexp.QuoteMeta(runVersion)+` \(go[0-9.]+\S* \S+/\S+\)\n$`, out, "make links VERSION into the binary")
 			}
 			run.stop(t)
@@ -123,17 +123,17 @@ func TestLocalDoc(t *testing.T) {
 		i := findBlock(t, blocks, "printf '%s%s' xxxxyyyy 1669872112 | sha256sum")
 		ran[i] = true
 		require.Less(t, i+1, len(blocks))
-		assert.Equal(t, blocks[i+1].text, runShell(t, repo, blocks[i].text), "the output the page shows")
-		assert.Equal(t, webhook.Sign("xxxxyyyy", "1669872112")+"  -\n", blocks[i+1].text)
+		assert.Equal(t, blocks[i+1].Text, testkit.RunShell(t, repo, blocks[i].Text), "the output the page shows")
+		assert.Equal(t, webhook.Sign("xxxxyyyy", "1669872112")+"  -\n", blocks[i+1].Text)
 	})
 
 	t.Run("EveryCommandIsRun", func(t *testing.T) {
 		for i, b := range blocks {
-			if b.lang != "sh" || ran[i] {
+			if b.Lang != "sh" || ran[i] {
 				continue
 			}
-			_, elsewhere := runElsewhere[b.text[:len(b.text)-1]]
-			assert.True(t, elsewhere, "docs/local.md shows a command no test runs (under %q):\n%s", b.heading, b.text)
+			_, elsewhere := runElsewhere[b.Text[:len(b.Text)-1]]
+			assert.True(t, elsewhere, "docs/local.md shows a command no test runs (under %q):\n%s", b.Heading, b.Text)
 		}
 	})
 }
@@ -141,15 +141,15 @@ func TestLocalDoc(t *testing.T) {
 // runRequestBlock runs the shell block blocks[i] (a request with curl) as the page shows it, but
 // sent to run's address, and checks its output: the JSON block that follows it on the page, or,
 // for the request ID example, the ID in the answer's headers and in the log line.
-func runRequestBlock(t *testing.T, repo string, run *makeRun, blocks []docBlock, i int) {
+func runRequestBlock(t *testing.T, repo string, run *makeRun, blocks []testkit.DocBlock, i int) {
 	t.Helper()
-	require.Contains(t, blocks[i].text, docAddr, "the request goes to the address make run uses by default")
-	out := runShell(t, repo, strings.ReplaceAll(blocks[i].text, docAddr, run.addr))
-	if i+1 < len(blocks) && blocks[i+1].lang == "json" {
-		assert.JSONEq(t, blocks[i+1].text, out, "the answer the page shows, to:\n%s", blocks[i].text)
+	require.Contains(t, blocks[i].Text, docAddr, "the request goes to the address make run uses by default")
+	out := testkit.RunShell(t, repo, strings.ReplaceAll(blocks[i].Text, docAddr, run.addr))
+	if i+1 < len(blocks) && blocks[i+1].Lang == "json" {
+		assert.JSONEq(t, blocks[i+1].Text, out, "the answer the page shows, to:\n%s", blocks[i].Text)
 		return
 	}
-	require.Contains(t, blocks[i].text, "-H 'X-Request-Id: my-trace-1'", "a block without the answer after it is the request ID example")
+	require.Contains(t, blocks[i].Text, "-H 'X-Request-Id: my-trace-1'", "a block without the answer after it is the request ID example")
 	assert.Contains(t, out, "\r\nX-Request-Id: my-trace-1\r\n")
 	line, err := run.Output.LogLine("my-trace-1", patience)
 	require.NoError(t, err, "make run output:\n%s", run.Output)
@@ -165,66 +165,16 @@ func runRequestBlock(t *testing.T, repo string, run *makeRun, blocks []docBlock,
 	require.NoError(t, err, "make run output:\n%s", run.Output)
 }
 
-// runShell runs script with bash in dir and returns its standard output.
-func runShell(t *testing.T, dir, script string) string {
-	t.Helper()
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "%s\nstderr: %s", script, stderr.String())
-	return string(out)
-}
-
-// docBlock is a fenced block of a Markdown page: its language, its text and the heading it is under.
-type docBlock struct {
-	lang, text, heading string
-}
-
-func readDoc(t *testing.T, path string) []docBlock {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var blocks []docBlock
-	var heading string
-	var current *docBlock
-	for line := range strings.Lines(string(data)) {
-		switch {
-		case current != nil && strings.TrimSpace(line) == "```":
-			blocks = append(blocks, *current)
-			current = nil
-		case current != nil:
-			current.text += line
-		case strings.HasPrefix(line, "```"):
-			current = &docBlock{lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), heading: heading}
-		case strings.HasPrefix(line, "#"):
-			heading = strings.ReplaceAll(strings.TrimSpace(strings.TrimLeft(line, "#")), "`", "")
-		}
-	}
-	require.Nil(t, current, "%s: a block is not closed", path)
-	return blocks
-}
-
 // findBlock is the index of the shell block that is exactly command.
-func findBlock(t *testing.T, blocks []docBlock, command string) int {
+func findBlock(t *testing.T, blocks []testkit.DocBlock, command string) int {
 	t.Helper()
 	for i, b := range blocks {
-		if b.lang == "sh" && b.text == command+"\n" {
+		if b.Lang == "sh" && b.Text == command+"\n" {
 			return i
 		}
 	}
 	require.FailNow(t, "docs/local.md shows no shell block "+command)
 	return -1
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // makeRun is `make run` started from a test, in a process group of its own.

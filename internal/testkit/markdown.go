@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -43,4 +45,21 @@ func ReadDoc(t testing.TB, path string) []DocBlock {
 		t.Fatalf("%s: a block is not closed", path)
 	}
 	return blocks
+}
+
+// RunShell runs script with bash (-euo pipefail) in dir, as a reader would paste it, in the
+// environment of Environ (none of the developer's SUBGATE_* variables), and returns its standard
+// output; a failure fails the test with the script's standard error.
+func RunShell(t testing.TB, dir, script string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = Environ()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s\n%v\nstderr: %s", script, err, stderr.String())
+	}
+	return string(out)
 }
