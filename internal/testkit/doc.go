@@ -2,9 +2,9 @@
 // must have (well-formed, documented, OK only for a request that passed the SdkAppid and signature
 // checks, refusing only IDs from the request and each once, never letting the denied subscriber
 // "jared" or an empty ID through), the deployments the entrypoints' fuzz targets invoke, a check of
-// the internal fault lines in a log, a log buffer safe for concurrent writes, a copy of the
-// repository for tests that run make, and the fenced blocks of a Markdown page for tests that run
-// its commands.
+// the internal fault lines in a log, a copy of the repository for tests that run make, the
+// fenced blocks of a Markdown page and a way to run them for tests that run its commands, and the
+// policy and cases of the entrypoints' end-to-end tests of expiring entries and shadow mode.
 //
 // Only tests import it.
 package testkit
