@@ -264,7 +264,7 @@ func (c *Config) readPolicyURL(get func(string) string) error {
 				ErrInvalid, EnvPolicyURL, EnvS3Region, EnvAWSRegion, regionFrom, c.S3Region)
 		}
 		c.PolicyURL = raw
-		return nil
+		return c.checkStore()
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -277,6 +277,17 @@ func (c *Config) readPolicyURL(get func(string) string) error {
 		return fmt.Errorf("%w: %s must not carry a user or password", ErrInvalid, EnvPolicyURL)
 	}
 	c.PolicyURL = raw
+	return c.checkStore()
+}
+
+// checkStore holds the policy store's settings to the store's own rules (a bucket's name, a
+// dotted bucket over https without path-style, ...), so that what the store would refuse at start
+// is refused here, with the other configuration errors, by the same code.
+func (c *Config) checkStore() error {
+	_, err := store.New(store.Settings{URL: c.PolicyURL, Endpoint: c.S3Endpoint, Region: c.S3Region, PathStyle: c.S3PathStyle})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	return nil
 }
 
