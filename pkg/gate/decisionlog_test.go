@@ -166,3 +166,16 @@ func TestExplainAnswersAsServeDirect(t *testing.T) {
 	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, string(answer))
 	assert.Nil(t, d, "another command is not the policy's to decide")
 }
+
+// Shadow mode lets through, and only logs, what the app-wide rules would refuse too: too many
+// subscribers, an empty Subscriber_Account (as docs/policy.md says).
+func TestShadowModeCoversTheAppWideRules(t *testing.T) {
+	var logs bytes.Buffer
+	g := decisionGate(t, "max_subscribers: 1\nchannels:\n  \"@TOA#_news\":\n    mode: shadow\n", config.Config{}, slog.LevelInfo, beforeUntil, &logs)
+	answer, line := decide(t, g, &logs, "a", "b")
+	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, answer)
+	assert.Equal(t, "max_subscribers", line["would_reject"])
+	answer, line = decide(t, g, &logs, "")
+	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, answer)
+	assert.Equal(t, []any{map[string]any{"id": "", "rule": "empty Subscriber_Account"}}, line["would_refuse_by"])
+}
