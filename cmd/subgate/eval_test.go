@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/webhook"
 )
 
 func TestEval(t *testing.T) {
@@ -80,7 +82,11 @@ func TestEvalAnswersAsTheFunction(t *testing.T) {
 
 			want := string(function.ServeDirect(t.Context(), body, "eval-test")) + "\n"
 			answer, _, _ := strings.Cut(positional.stdout, "\n")
-			assert.Equal(t, want, answer+"\n", "the function's answer, byte for byte")
+			assert.Equal(t, want, answer+"\n", "the function's answer to a console test, byte for byte")
+			// And the answer to the request as Chat sends it, through every check of the HTTP path.
+			query := url.Values{"SdkAppid": {"1400000001"}, "CallbackCommand": {webhook.CommandBeforeAddSubscriber}}
+			resp := function.Serve(t.Context(), gate.Request{Method: "POST", Query: query, Body: body, RequestID: "eval-test"})
+			assert.Equal(t, string(resp.Body), answer, "the function's answer to Chat's request, byte for byte")
 
 			asJSON := subgate(t, nil, "eval", "testdata/policy.yaml", "-body", file, "-json")
 			require.Equal(t, exitOK, asJSON.exit)
