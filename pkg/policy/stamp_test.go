@@ -203,3 +203,28 @@ func TestUnstampedFilesAreReadWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestUnchangeableFilesAreMappedAndChecked: on a read-only file system (a Lambda or SCF code folder), a
+// large file that is not stamped is used where it lies, its checksum computed a window at a time: all
+// of it, whatever its size against the window.
+func TestUnchangeableFilesAreMappedAndChecked(t *testing.T) {
+	defer func(was func(string) bool) { canChange = was }(canChange)
+	canChange = func(string) bool { return false }
+	dir := t.TempDir()
+	for _, size := range []int{mapAtLeast, sumWindow - 1, sumWindow, sumWindow + 1, 2*sumWindow + 4099} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i*31 + i>>13)
+		}
+		path := filepath.Join(dir, fmt.Sprint(size))
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+		for _, tail := range []int{0, 4} {
+			got, sum, stamped, release, err := mapFile(path, tail, func([]byte) uint32 { return 0 })
+			require.NoError(t, err)
+			assert.Equal(t, data, got)
+			assert.Equal(t, crc32.ChecksumIEEE(data[:size-tail]), sum, "size %d tail %d", size, tail)
+			assert.False(t, stamped)
+			release()
+		}
+	}
+}
