@@ -46,10 +46,10 @@ func coldStarts(pls []*platform, fx *fixtures, live *liveStore, starts int, with
 			add(fx.example, nil, 1.2)
 			add(fx.text, nil, 1.2)
 			add(fx.yaml, nil, 1.2)
-			add(fx.million, nil, 1.5)
+			add(fx.million, nil, 2.0)
 			add(fx.textBare, nil, 0)
 			add(fx.yamlBare, nil, 0)
-			add(fx.millionUnstamped, nil, 0)
+			add(fx.millionWritable, nil, 0)
 		}
 		if live != nil {
 			add(fx.live, live.env(pl, live.direct, false), 0)

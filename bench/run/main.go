@@ -7,7 +7,7 @@
 //     100 subscribers against a 100,000-entry list (and, as information, a 1,000,000-entry one);
 //   - cold: process start to first answer, with the example policy, a packaged 100,000-entry list
 //     (list file and YAML), a packaged 1,000,000-entry list, and as information the 100,000-entry
-//     list without its index and the 1,000,000-entry list whose files lost their stamps;
+//     list without its index and the 1,000,000-entry list on a writable folder;
 //   - memory: peak RSS of each function after the warm invocations; the zips' sizes;
 //   - live policy: the cold start with SUBGATE_POLICY_URL naming a 100,000-entry bundle on a real
 //     S3 server on loopback (versitygw), the fetch reported apart; and warm invocations with
@@ -16,7 +16,9 @@
 //   - the Go benchmarks of the warm path and of loading, as information.
 //
 // It builds every function it runs into a temporary folder as make package builds them (for this
-// machine), lays each policy out with deploy/pack, binds only 127.0.0.1, prints the tables and
+// machine), zips each with deploy/pack and unpacks the zip without its dates onto a read-only bind
+// mount, as both clouds' code folders are (as root; elsewhere onto a writable folder, and the
+// results say so), binds only 127.0.0.1, prints the tables and
 // writes them as Markdown (-o). It needs the emulator (-rie) and versitygw (SUBGATE_VERSITYGW, or
 // bin/versitygw); make bench installs both. Linux only: it reads /proc.
 package main
@@ -98,12 +100,12 @@ func run(o options) (err error) {
 	r := &results{machine: machine(), settings: fmt.Sprintf("-parts %s -starts %d -invocations %d -live-for %s -count %d -benchtime %s",
 		strings.Join(chosen, ","), o.starts, o.invocations, o.liveFor, o.count, o.benchtime)}
 	if o.parts["sizes"] || o.parts["cold"] || o.parts["warm"] || o.parts["live"] {
-		step("building the functions and the hello worlds, laying out the policies")
-		fx, err := prepare(tmp)
+		step("building the functions and the hello worlds, packing and unpacking them")
+		fx, err := prepare(h, tmp)
 		if err != nil {
 			return err
 		}
-		r.sizes = fx.sizes
+		r.sizes, r.notReadOnly = fx.sizes, fx.notReadOnly
 		rie, err := filepath.Abs(o.rie)
 		if err != nil {
 			return err

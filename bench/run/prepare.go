@@ -1,13 +1,17 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/subgate/subgate/bench/workload"
@@ -18,23 +22,28 @@ import (
 // sdkAppID is the app the console events are sent for.
 const sdkAppID = "1400000001"
 
-// deployment is a function as make package lays it out, once for each platform: a folder holding
-// the binary (SCF's main, Lambda's bootstrap) and the policy with its index, and its zip.
+// deployment is a function as make package zips it, once for each platform, and unpacked as a
+// platform unpacks it: a folder holding the binary (SCF's main, Lambda's bootstrap) and the policy
+// with its index.
 type deployment struct {
 	name              string
 	scfDir, lambdaDir string
 	scfZip, lambdaZip string
 	// env is the function's SUBGATE_* environment (nil for a hello world).
 	env map[string]string
+	// folder says what the folders are: a read-only mount, or a writable folder.
+	folder string
 }
 
 // fixtures is everything the measurements run.
 type fixtures struct {
 	hello, example, text, yaml, million *deployment
 	// As information: the 100,000-entry list (file and YAML) without its index, the 1,000,000-entry
-	// list whose files lost their stamps (dated now, as an unzip that does not keep the zip's dates
-	// leaves them), and the function of a live policy (no policy file: it fetches its bundle).
-	textBare, yamlBare, millionUnstamped, live *deployment
+	// list on a writable folder (its files read onto the heap, as the HTTP server run from dist/
+	// reads them), and the function of a live policy (no policy file: it fetches its bundle).
+	textBare, yamlBare, millionWritable, live *deployment
+	// notReadOnly is why the folders that should be a read-only mount are not ("" when they are).
+	notReadOnly string
 
 	// The console events (deploy/events): the sample request, and the same events carrying
 	// workload.LargeRequest's 100 subscribers.
@@ -54,8 +63,11 @@ type sizeRow struct {
 }
 
 // prepare builds subgate's functions and the hello worlds for this machine as make package builds
-// them, and lays each policy out with deploy/pack.
-func prepare(tmp string) (*fixtures, error) {
+// them, zips each with deploy/pack, and unpacks each zip as the clouds do: without its dates (every
+// file dated now) into a folder that is then bind-mounted read-only, as a Lambda or SCF code folder
+// is. Where it may not mount (not root, no mount(8)), the folders stay writable and fx.notReadOnly
+// says why. The mount is undone when h closes.
+func prepare(h *harness, tmp string) (*fixtures, error) {
 	bin := filepath.Join(tmp, "bin")
 	scf, lambda, helloSCF, helloLambda, pack :=
 		filepath.Join(bin, "scf"), filepath.Join(bin, "lambda"), filepath.Join(bin, "hello-scf"), filepath.Join(bin, "hello-lambda"), filepath.Join(bin, "pack")
@@ -86,16 +98,18 @@ func prepare(tmp string) (*fixtures, error) {
 	}
 
 	fx := &fixtures{}
+	// readOnly is the folder bind-mounted read-only once every deployment is unpacked into it.
+	readOnly, writable := filepath.Join(tmp, "read-only"), filepath.Join(tmp, "writable")
 	n := 0
-	lay := func(name, scfBin, lambdaBin, policyFile string, env map[string]string) (*deployment, error) {
+	lay := func(name, scfBin, lambdaBin, policyFile string, env map[string]string, under string) (*deployment, error) {
 		n++
 		d := &deployment{name: name, env: env,
-			scfDir: filepath.Join(tmp, fmt.Sprintf("d%02d-scf", n)), scfZip: filepath.Join(tmp, fmt.Sprintf("d%02d-scf.zip", n)),
-			lambdaDir: filepath.Join(tmp, fmt.Sprintf("d%02d-lambda", n)), lambdaZip: filepath.Join(tmp, fmt.Sprintf("d%02d-lambda.zip", n))}
+			scfDir: filepath.Join(under, fmt.Sprintf("d%02d-scf", n)), scfZip: filepath.Join(tmp, fmt.Sprintf("d%02d-scf.zip", n)),
+			lambdaDir: filepath.Join(under, fmt.Sprintf("d%02d-lambda", n)), lambdaZip: filepath.Join(tmp, fmt.Sprintf("d%02d-lambda.zip", n))}
 		for _, out := range []struct{ dir, zip, entry string }{
 			{d.scfDir, d.scfZip, "main=" + scfBin}, {d.lambdaDir, d.lambdaZip, "bootstrap=" + lambdaBin},
 		} {
-			args := []string{"-o", out.zip, "-dir", out.dir, "-x", out.entry}
+			args := []string{"-o", out.zip, "-x", out.entry}
 			if policyFile != "" {
 				args = append(args, "-policy", policyFile)
 			}
@@ -103,6 +117,9 @@ func prepare(tmp string) (*fixtures, error) {
 			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 			if err := cmd.Run(); err != nil {
 				return nil, fmt.Errorf("pack %s: %w", strings.Join(args, " "), err)
+			}
+			if err := unpack(out.zip, out.dir); err != nil {
+				return nil, err
 			}
 		}
 		return d, nil
@@ -113,36 +130,42 @@ func prepare(tmp string) (*fixtures, error) {
 		name, policyFile  string
 		scfBin, lambdaBin string
 		env               map[string]string
+		under             string
 	}{
-		{&fx.hello, "hello world", "", helloSCF, helloLambda, nil},
-		{&fx.example, "example policy", "deploy/policy.example.yaml", scf, lambda, withPolicy},
-		{&fx.text, "100,000-entry list file", textPolicy, scf, lambda, withPolicy},
-		{&fx.yaml, "100,000 entries in the YAML", yamlPolicy, scf, lambda, withPolicy},
-		{&fx.million, "1,000,000-entry list file", millionPolicy, scf, lambda, withPolicy},
-		{&fx.textBare, "100,000-entry list file, no index", textPolicy, scf, lambda, withPolicy},
-		{&fx.yamlBare, "100,000 entries in the YAML, no index", yamlPolicy, scf, lambda, withPolicy},
-		{&fx.millionUnstamped, "1,000,000-entry list file, files not stamped", millionPolicy, scf, lambda, withPolicy},
-		{&fx.live, "100,000-entry bundle from the store", "", scf, lambda, nil}, // its environment is the store's
+		{&fx.hello, "hello world", "", helloSCF, helloLambda, nil, readOnly},
+		{&fx.example, "example policy", "deploy/policy.example.yaml", scf, lambda, withPolicy, readOnly},
+		{&fx.text, "100,000-entry list file", textPolicy, scf, lambda, withPolicy, readOnly},
+		{&fx.yaml, "100,000 entries in the YAML", yamlPolicy, scf, lambda, withPolicy, readOnly},
+		{&fx.million, "1,000,000-entry list file", millionPolicy, scf, lambda, withPolicy, readOnly},
+		{&fx.textBare, "100,000-entry list file, no index", textPolicy, scf, lambda, withPolicy, readOnly},
+		{&fx.yamlBare, "100,000 entries in the YAML, no index", yamlPolicy, scf, lambda, withPolicy, readOnly},
+		{&fx.millionWritable, "1,000,000-entry list file, writable folder", millionPolicy, scf, lambda, withPolicy, writable},
+		{&fx.live, "100,000-entry bundle from the store", "", scf, lambda, nil, readOnly}, // its environment is the store's
 	} {
-		if *c.into, err = lay(c.name, c.scfBin, c.lambdaBin, c.policyFile, c.env); err != nil {
+		if *c.into, err = lay(c.name, c.scfBin, c.lambdaBin, c.policyFile, c.env, c.under); err != nil {
 			return nil, err
 		}
+		(*c.into).folder = "read-only mount"
+		if c.under == writable {
+			(*c.into).folder = "writable"
+		}
 	}
-	now := time.Now()
-	for _, d := range []*deployment{fx.textBare, fx.yamlBare, fx.millionUnstamped} {
+	for _, d := range []*deployment{fx.textBare, fx.yamlBare} {
 		for _, dir := range []string{d.scfDir, d.lambdaDir} {
-			if d == fx.millionUnstamped {
-				for _, file := range []string{"policy.yaml", "million.txt", "policy.yaml" + policy.IndexSuffix} {
-					if err := os.Chtimes(filepath.Join(dir, file), now, now); err != nil {
-						return nil, err
-					}
-				}
-				continue
-			}
 			if err := os.Remove(filepath.Join(dir, "policy.yaml"+policy.IndexSuffix)); err != nil {
 				return nil, err
 			}
 		}
+	}
+	unmount, err := mountReadOnly(readOnly)
+	if err != nil {
+		fx.notReadOnly = err.Error()
+		fmt.Fprintf(os.Stderr, "bench: the functions run from a writable folder, not a read-only one as on the clouds: %v\n", err)
+		for _, d := range []*deployment{fx.hello, fx.example, fx.text, fx.yaml, fx.million, fx.textBare, fx.yamlBare, fx.live} {
+			d.folder = "writable (see above)"
+		}
+	} else {
+		h.Cleanup(unmount)
 	}
 
 	if err := fx.events(); err != nil {
@@ -255,4 +278,60 @@ func goCmd(args ...string) error {
 		return fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
 	}
 	return nil
+}
+
+// unpack writes the files of the zip into the folder dir, with their modes and without their
+// dates (each is dated now), as an unzip that does not keep a zip's dates leaves them.
+func unpack(zipFile, dir string) error {
+	zr, err := zip.OpenReader(zipFile)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if !strings.HasPrefix(path, filepath.Clean(dir)+string(filepath.Separator)) {
+			return fmt.Errorf("%s: entry %q is outside the folder", zipFile, f.Name)
+		}
+		r, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", zipFile, f.Name, err)
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", zipFile, f.Name, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, data, f.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mountReadOnly bind-mounts dir onto itself read-only, as a Lambda or SCF code folder is read-only,
+// and returns what undoes it; or why it cannot (it takes root and mount(8)).
+func mountReadOnly(dir string) (unmount func(), err error) {
+	if out, err := exec.Command("mount", "--bind", dir, dir).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("mount --bind %s: %v %s", dir, err, bytes.TrimSpace(out))
+	}
+	unmount = func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: umount %s: %v %s\n", dir, err, bytes.TrimSpace(out))
+		}
+	}
+	if out, err := exec.Command("mount", "-o", "remount,bind,ro", dir).CombinedOutput(); err != nil {
+		unmount()
+		return nil, fmt.Errorf("mount -o remount,bind,ro %s: %v %s", dir, err, bytes.TrimSpace(out))
+	}
+	probe := filepath.Join(dir, "probe")
+	if err := os.WriteFile(probe, nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		_ = os.Remove(probe)
+		unmount()
+		return nil, fmt.Errorf("%s is mounted read-only, but writing into it gave %v, not EROFS", dir, err)
+	}
+	return unmount, nil
 }

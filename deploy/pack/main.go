@@ -6,14 +6,8 @@
 // With -check it only checks the policy (make package does, before compiling anything).
 //
 // The zip and the folder are each written beside their final place and renamed into it when
-// complete, so a failed run leaves the previous ones as they were, never half written. The
-// policy's files (policy.yaml, its list files, policy.yaml.index) are stamped: each is dated, in
-// the zip and in the folder, by policy.ModTime (policy.IndexModTime for the index) of the bytes
-// written, a time in 1980-1997 derived from their size and checksum, so that the function trusts
-// its large files' checksums without reading them at start (a unzip that keeps the zip's dates
-// keeps the stamps; one that does not only costs the function that read). Every other entry of
-// the zip is dated SOURCE_DATE_EPOCH when it is set, else 1980-01-01 00:00 UTC (the earliest date
-// a zip can hold), so the same inputs give the same zip, byte for byte.
+// complete, so a failed run leaves the previous ones as they were, never half written. Every entry
+// of the zip carries the same date (zipDate), so a zip's bytes depend only on what it holds.
 // It needs no zip or unzip program, so `make package` works on a machine without them.
 //
 //	go run ./deploy/pack -check -policy deploy/policy.example.yaml
@@ -29,20 +23,17 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/subgate/subgate/pkg/policy"
 )
 
-// entry is one file of the zip: its name in the zip, where to read it (or its data), its mode,
-// and for a file of the policy the stamp it is dated by, given the bytes written.
+// entry is one file of the zip: its name in the zip, where to read it (or its data), and its mode.
 type entry struct {
 	name, src string
 	data      []byte
 	mode      fs.FileMode
-	stamp     func(data []byte) time.Time
 }
 
 func (e entry) read() ([]byte, error) {
@@ -92,10 +83,6 @@ func main() {
 	if *out == "" {
 		fail(errors.New("-o is required"))
 	}
-	modified, err := zipTime(os.Getenv("SOURCE_DATE_EPOCH"))
-	if err != nil {
-		fail(err)
-	}
 	if *policyFile != "" {
 		withPolicy, err := policyEntries(*policyFile)
 		if err != nil {
@@ -108,7 +95,7 @@ func main() {
 		}
 		files = append(files, index)
 	}
-	if err := write(*out, files, modified); err != nil {
+	if err := write(*out, files); err != nil {
 		fail(err)
 	}
 	if *dir != "" {
@@ -118,34 +105,15 @@ func main() {
 	}
 }
 
-// zipEpoch is the date of every zip entry when SOURCE_DATE_EPOCH is not set: the earliest date an
-// MS-DOS date (which a zip entry carries) can hold.
-var zipEpoch = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
-
-// zipTime is the date of every zip entry: sourceDateEpoch (Unix seconds, the reproducible-builds
-// convention) when set, but no earlier than zipEpoch; else zipEpoch.
-func zipTime(sourceDateEpoch string) (time.Time, error) {
-	if sourceDateEpoch == "" {
-		return zipEpoch, nil
-	}
-	sec, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
-	if err != nil || sec < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want Unix seconds, such as $(git log -1 --format=%%ct)", sourceDateEpoch)
-	}
-	t := time.Unix(sec, 0).UTC()
-	if t.Before(zipEpoch) {
-		return zipEpoch, nil
-	}
-	if t.Year() > 2107 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%s is after 2107, the last year a zip can hold", sourceDateEpoch)
-	}
-	return t, nil
-}
+// zipDate is the date of every zip entry: 2000-01-01 00:00 UTC. It is a valid MS-DOS date (the
+// one a zip entry carries; Go also writes it in UTC in the entry's extended timestamp) that every
+// unzip reads, and far enough from 1980-01-01, the first date a zip can hold, that no time zone
+// turns it into a date before it: a tool that re-zips the unpacked files would refuse those.
+var zipDate = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // lay writes the files, with their modes, into a new folder beside dir, then puts that folder in
 // dir's place: dir holds exactly these files afterwards, and is never seen half written. Files of
-// the old folder that a process holds open or mapped (a server running from it maps
-// policy.yaml.index) stay whole for it.
+// the old folder that a process holds open stay whole for it.
 func lay(dir string, files []entry) error {
 	dir = filepath.Clean(dir)
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
@@ -187,12 +155,6 @@ func fill(dir string, files []entry) error {
 		if err := os.Chmod(dst, e.mode); err != nil { // whatever the umask
 			return err
 		}
-		if e.stamp != nil {
-			at := e.stamp(data)
-			if err := os.Chtimes(dst, at, at); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
@@ -229,13 +191,13 @@ func policyEntries(file string) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := []entry{{name: "policy.yaml", src: file, mode: 0o644, stamp: policy.ModTime}}
+	list := []entry{{name: "policy.yaml", src: file, mode: 0o644}}
 	for _, f := range p.Files() {
 		name := path.Clean(filepath.ToSlash(f))
 		if filepath.IsAbs(f) || name == ".." || strings.HasPrefix(name, "../") {
 			return nil, fmt.Errorf("policy %s: list file %s must be in the policy's folder or below it to be packaged", file, f)
 		}
-		list = append(list, entry{name: name, src: filepath.Join(filepath.Dir(file), f), mode: 0o644, stamp: policy.ModTime})
+		list = append(list, entry{name: name, src: filepath.Join(filepath.Dir(file), f), mode: 0o644})
 	}
 	return list, nil
 }
@@ -246,12 +208,11 @@ func indexEntry(file string) (entry, error) {
 	if err != nil {
 		return entry{}, err
 	}
-	return entry{name: "policy.yaml" + policy.IndexSuffix, data: index, mode: 0o644, stamp: policy.IndexModTime}, nil
+	return entry{name: "policy.yaml" + policy.IndexSuffix, data: index, mode: 0o644}, nil
 }
 
-// write writes the zip into a new file beside out and renames it to out when complete. Every entry
-// is dated modified, but those of the policy, dated by their stamps.
-func write(out string, files []entry, modified time.Time) error {
+// write writes the zip into a new file beside out and renames it to out when complete.
+func write(out string, files []entry) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
@@ -259,7 +220,7 @@ func write(out string, files []entry, modified time.Time) error {
 	if err != nil {
 		return err
 	}
-	err = writeZip(f, files, modified)
+	err = writeZip(f, files)
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
 	}
@@ -275,17 +236,14 @@ func write(out string, files []entry, modified time.Time) error {
 	return err
 }
 
-func writeZip(f *os.File, files []entry, modified time.Time) error {
+func writeZip(f *os.File, files []entry) error {
 	zw := zip.NewWriter(f)
 	for _, e := range files {
 		data, err := e.read()
 		if err != nil {
 			return err
 		}
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: modified}
-		if e.stamp != nil {
-			h.Modified = e.stamp(data)
-		}
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: zipDate}
 		h.SetMode(e.mode)
 		w, err := zw.CreateHeader(h)
 		if err == nil {

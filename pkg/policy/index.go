@@ -18,9 +18,9 @@ import (
 // A large list costs much more to parse at start (a hash table built from a 1,000,000-line file, or
 // the same list as YAML) than a function's whole cold start. Prepare does that work once, when the
 // deployment is packaged: the index holds the loaded policy with each list's hash table, its
-// entries' expiries and reasons, and what rule attribution needs, so Load only maps it and slices
+// entries' expiries and reasons, and what rule attribution needs, so Load only checks it and slices
 // it, with no work per entry. The table's IDs are not copied into the index: they are ranges of
-// the list file, which is mapped too. The index records the size and CRC-32 of the policy and of
+// the list file. The index records the size and CRC-32 of the policy and of
 // every list file it was made from: Load uses it only when they all still match, and otherwise
 // parses the policy as if there were no index (Info says why), so a stale index never changes a
 // decision.
@@ -148,11 +148,11 @@ func (r *rules) write(out *bytes.Buffer, number func(*list) uint32) {
 // when there is none or it does not match the policy and its list files (or cannot be read): the
 // caller then parses the policy.
 //
-// From a folder, a large index or list file that deploy/pack stamped is mapped into memory and used
-// where it lies, its checksum taken from its stamp (see ModTime and mapFile), so pages a decision
-// never touches take no memory; any other file is read and checked. A policy is loaded once in a
-// function's life, so the mappings of a used index are kept for the life of the process, and those
-// of an index that is not used are unmapped at once.
+// Every file is checked by its content. From a folder that cannot change (a read-only file
+// system, see mapFile), a large index or list file is mapped into memory and used where it lies,
+// so pages a decision never touches take no memory; any other file is read. A policy is loaded
+// once in a function's life, so the mappings of a used index are kept for the life of the process,
+// and those of an index that is not used are unmapped at once.
 func loadIndex(files Files, name string) (*Policy, error) {
 	var releases []func()
 	releaseAll := func() {
@@ -160,15 +160,7 @@ func loadIndex(files Files, name string) (*Policy, error) {
 			release()
 		}
 	}
-	stamped := 0
-	// The index claims the checksum of its body in its last four bytes.
-	claim := func(data []byte) uint32 {
-		if len(data) < 4 {
-			return 0
-		}
-		return binary.LittleEndian.Uint32(data[len(data)-4:])
-	}
-	data, sum, trusted, release, err := view(files, name+IndexSuffix, 4, claim)
+	data, sum, release, err := view(files, name+IndexSuffix, 4) // its last four bytes check the rest
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s", ErrIndexMissing, name+IndexSuffix)
@@ -176,16 +168,10 @@ func loadIndex(files Files, name string) (*Policy, error) {
 		return nil, fmt.Errorf("%w: %v", ErrIndexMissing, err)
 	}
 	releases = append(releases, release)
-	if trusted {
-		stamped++
-	}
-	p, err := readIndex(data, sum, name, func(file string, want uint32) ([]byte, int, uint32, error) {
-		data, sum, trusted, release, err := view(files, file, 0, func([]byte) uint32 { return want })
+	p, err := readIndex(data, sum, name, func(file string) ([]byte, int, uint32, error) {
+		data, sum, release, err := view(files, file, 0)
 		if err != nil {
 			return nil, 0, 0, err
-		}
-		if trusted {
-			stamped++
 		}
 		if file == name {
 			release() // the policy text is only checked
@@ -198,37 +184,35 @@ func loadIndex(files Files, name string) (*Policy, error) {
 		releaseAll()
 		return nil, err
 	}
-	p.info.Stamped = stamped
 	return p, nil
 }
 
 // mapper is Files that can map a file into memory instead of reading it onto the heap; Dir does.
 type mapper interface {
-	mapFile(name string, tail int, claim func(data []byte) uint32) (data []byte, sum uint32, stamped bool, release func(), err error)
+	mapFile(name string, tail int) (data []byte, sum uint32, release func(), err error)
 }
 
-func (d Dir) mapFile(name string, tail int, claim func(data []byte) uint32) ([]byte, uint32, bool, func(), error) {
-	return mapFile(resolve(string(d), name), tail, claim)
+func (d Dir) mapFile(name string, tail int) ([]byte, uint32, func(), error) {
+	return mapFile(resolve(string(d), name), tail)
 }
 
-// view returns the content of a file, mapped when files can map it, and the CRC-32 of all of it
-// but its last tail bytes: the one claim gives when the file is stamped for it (stamped is then
-// true), else computed. release frees it.
-func view(files Files, name string, tail int, claim func(data []byte) uint32) (data []byte, sum uint32, stamped bool, release func(), err error) {
+// view returns the content of a file, mapped when files can map it (see mapFile), and the CRC-32
+// of all of it but its last tail bytes. release frees it.
+func view(files Files, name string, tail int) (data []byte, sum uint32, release func(), err error) {
 	if m, ok := files.(mapper); ok {
-		return m.mapFile(name, tail, claim)
+		return m.mapFile(name, tail)
 	}
 	data, err = files.ReadFile(name)
 	if err != nil {
-		return nil, 0, false, nil, err
+		return nil, 0, nil, err
 	}
-	return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), false, func() {}, nil
+	return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), func() {}, nil
 }
 
 // readIndex reads the index data of the policy name, whose body (all but its last four bytes) has
-// the CRC-32 sum. open views a file of the policy by name, given the CRC-32 the index records for
-// it, and returns it with its size and CRC-32 (the policy's own text only by its size and CRC-32).
-func readIndex(data []byte, sum uint32, name string, open func(name string, want uint32) (data []byte, size int, sum uint32, err error)) (*Policy, error) {
+// the CRC-32 sum. open views a file of the policy by name and returns it with its size and CRC-32
+// (the policy's own text only by its size and CRC-32).
+func readIndex(data []byte, sum uint32, name string, open func(name string) (data []byte, size int, sum uint32, err error)) (*Policy, error) {
 	if !bytes.HasPrefix(data, []byte(indexMagicPrefix)) {
 		return nil, fmt.Errorf("%w: it does not start as an index does", ErrIndexDamaged)
 	}
@@ -253,7 +237,7 @@ func readIndex(data []byte, sum uint32, name string, open func(name string, want
 		if file == "" {
 			what, display = "policy file "+name, name
 		}
-		data, gotSize, got, err := open(display, want)
+		data, gotSize, got, err := open(display)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s cannot be read", ErrIndexStale, what)
 		}

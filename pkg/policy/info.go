@@ -23,9 +23,6 @@ type Info struct {
 	// or ErrIndexStale, with the details (which file, what changed) in its text. It is nil when
 	// the index was used and for a policy parsed from text (Parse, ParseFrom), which has none.
 	IndexIgnored error
-	// Stamped is how many files of a policy read from its index (the index, the policy file, its
-	// list files) were taken as checked on their stamps, without reading them (see ModTime).
-	Stamped int
 	// Counts are the policy's entries.
 	Counts Counts
 }

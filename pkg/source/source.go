@@ -151,14 +151,10 @@ func loadStatic(cfg config.Config) (*Active, error) {
 }
 
 // policyFacts are what a log line says about a policy besides its revision: whether it was read
-// from its prepared index (how many of its files were taken on their stamps; if not indexed, why
-// not) and how many entries it holds.
+// from its prepared index (if not, why not) and how many entries it holds.
 func policyFacts(p *policy.Policy) []slog.Attr {
 	info := p.Info()
 	facts := []slog.Attr{slog.Bool("indexed", info.Indexed)}
-	if info.Stamped > 0 {
-		facts = append(facts, slog.Int("stamped", info.Stamped))
-	}
 	if info.IndexIgnored != nil {
 		facts = append(facts, slog.String("index_ignored", info.IndexIgnored.Error()))
 	}
