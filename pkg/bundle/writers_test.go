@@ -118,11 +118,11 @@ func TestReadAcceptsTheSameFilesZippedAnyWay(t *testing.T) {
 	slices.SortFunc(byName, func(a, b member) int { return strings.Compare(a.name, b.name) })
 
 	tests := []struct {
-		name     string
-		data     []byte
-		methods  []uint16 // of the entries, in the zip's order
-		inPlace  bool     // the index is used where it lies in the bundle's bytes
-		firstIsM bool     // bundle.json is the first entry
+		name          string
+		data          []byte
+		methods       []uint16 // of the entries, in the zip's order
+		inPlace       bool     // the index is used where it lies in the bundle's bytes
+		manifestFirst bool     // bundle.json is the first entry
 	}{
 		{name: "DeflatedInReverseOrder",
 			data:    zipOf(t, backward(files), func(zw *zip.Writer, m member) { deflate(t, zw, m) }),
@@ -139,7 +139,7 @@ func TestReadAcceptsTheSameFilesZippedAnyWay(t *testing.T) {
 				return out.Bytes()
 			}(),
 			// lists/ is a folder: archive/zip stores it.
-			methods: []uint16{zip.Deflate, zip.Store, zip.Deflate, zip.Deflate, zip.Deflate, zip.Deflate}, firstIsM: true},
+			methods: []uint16{zip.Deflate, zip.Store, zip.Deflate, zip.Deflate, zip.Deflate, zip.Deflate}, manifestFirst: true},
 		{name: "StoredWithoutDataDescriptors",
 			data:    zipOf(t, append(slices.Clone(files[1:]), files[0]), func(zw *zip.Writer, m member) { storeRaw(t, zw, m) }),
 			methods: []uint16{zip.Store, zip.Store, zip.Store, zip.Store, zip.Store}, inPlace: true},
@@ -164,7 +164,7 @@ func TestReadAcceptsTheSameFilesZippedAnyWay(t *testing.T) {
 				methods = append(methods, f.Method)
 			}
 			require.Equal(t, tt.methods, methods, "the zip is written as the test says")
-			assert.Equal(t, tt.firstIsM, zr.File[0].Name == ManifestName)
+			assert.Equal(t, tt.manifestFirst, zr.File[0].Name == ManifestName)
 
 			b, err := Read(tt.data)
 			require.NoError(t, err)
