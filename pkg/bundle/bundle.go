@@ -19,19 +19,23 @@ import (
 
 // Why Read refuses a file; every error it returns wraps one of these.
 var (
-	// ErrNotBundle: the file is not a policy bundle (not a zip, or a zip without the manifest).
+	// ErrNotBundle: the file is not a policy bundle (not a zip, a zip64 file, or a zip without a
+	// manifest naming the format).
 	ErrNotBundle = errors.New("not a policy bundle")
 	// ErrVersion: the bundle is of another format version than Version.
 	ErrVersion = errors.New("policy bundle of another format version")
-	// ErrTooBig: the bundle is over MaxSize, or holds more than MaxFiles files.
+	// ErrTooBig: the bundle is over MaxSize, holds more than MaxFiles entries, or files over
+	// MaxSize in all, unpacked.
 	ErrTooBig = errors.New("policy bundle too big")
-	// ErrDamaged: the bundle is truncated or altered: a checksum, a size, the list of files or the
-	// zip structure is not what it was written as.
+	// ErrDamaged: the bundle is truncated or altered: a file does not match its size or SHA-256,
+	// the zip holds a file the manifest does not list or misses one it lists, the revision is not
+	// its files', or the zip itself is broken.
 	ErrDamaged = errors.New("damaged policy bundle")
 )
 
-// Bundle is a verified bundle. Its files are the bytes Read was given, not copies: they must not
-// be modified while the bundle, or a policy loaded from it, is in use.
+// Bundle is a verified bundle. Its stored files are the bytes Read was given, not copies (deflated
+// ones are inflated into memory of their own): those bytes must not be modified while the bundle,
+// or a policy loaded from it, is in use.
 type Bundle struct {
 	revision string
 	created  time.Time
@@ -69,13 +73,19 @@ const (
 	localHeaderMagic = "PK\x03\x04" // a zip file starts with a file's local header
 	endMagic         = "PK\x05\x06" // the end of central directory record
 	endLen           = 22           // its length without a comment; a bundle's has none
+	dirHeaderMagic   = "PK\x01\x02" // a file's header in the zip directory
+	dirHeaderLen     = 46           // its length without the name, extra field and comment
+
+	zip64LocatorMagic = "PK\x06\x07" // the zip64 end record's locator, just before the end record
+	zip64LocatorLen   = 20
 )
 
 // Read verifies data as a bundle and returns it. Every check is made before anything is used: the
-// size, the format and its version, the manifest, that the bundle holds exactly the files the
-// manifest lists, each file's size and SHA-256, the revision, and that data is byte for byte the
-// bundle Make writes for that content. Anything else is refused with an error wrapping
-// ErrNotBundle, ErrVersion, ErrTooBig or ErrDamaged that says what is wrong.
+// size, the format and its version, the manifest, that the zip holds the files the manifest lists,
+// each once, and nothing else, each file's size and SHA-256, and the revision. Which tool wrote the
+// zip, in what order and whether it deflated the files does not matter (see the package
+// documentation). Anything else is refused with an error wrapping ErrNotBundle, ErrVersion,
+// ErrTooBig or ErrDamaged that says what is wrong.
 func Read(data []byte) (*Bundle, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("%w: it is %d bytes; a bundle is at most %d (256 MiB)", ErrTooBig, len(data), MaxSize)
@@ -83,23 +93,26 @@ func Read(data []byte) (*Bundle, error) {
 	if !bytes.HasPrefix(data, []byte(localHeaderMagic)) {
 		return nil, fmt.Errorf("%w: it is not a zip file (make one with subgate bundle)", ErrNotBundle)
 	}
-	// A bundle ends with the zip directory's end record, without a comment. Its count of files is
-	// checked before archive/zip reads the directory, so a file claiming millions of entries costs
-	// nothing.
-	if len(data) < endLen || string(data[len(data)-endLen:][:4]) != endMagic {
-		return nil, fmt.Errorf("%w: it does not end with a zip directory (truncated, or bytes added after it)", ErrDamaged)
-	}
-	if n := binary.LittleEndian.Uint16(data[len(data)-endLen+10:]); n > MaxFiles {
-		return nil, fmt.Errorf("%w: it holds %d files; a bundle holds at most %d", ErrTooBig, n, MaxFiles)
+	if err := checkEnd(data); err != nil {
+		return nil, err
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	if len(zr.File) == 0 || zr.File[0].Name != ManifestName {
-		return nil, fmt.Errorf("%w: it is a zip file, but its first file is not %s", ErrNotBundle, ManifestName)
+	var found *zip.File
+	for _, f := range zr.File {
+		if f.Name == ManifestName {
+			if found != nil {
+				return nil, fmt.Errorf("%w: it holds %s twice", ErrDamaged, ManifestName)
+			}
+			found = f
+		}
 	}
-	m, encoded, err := readManifest(zr.File[0])
+	if found == nil {
+		return nil, fmt.Errorf("%w: it is a zip file, but holds no %s", ErrNotBundle, ManifestName)
+	}
+	m, err := readManifest(found)
 	if err != nil {
 		return nil, err
 	}
@@ -108,123 +121,197 @@ func Read(data []byte) (*Bundle, error) {
 		return nil, fmt.Errorf("%w: %s: created %q is not an RFC 3339 time in UTC", ErrDamaged, ManifestName, m.Created)
 	}
 	created = created.UTC()
-	if err := sameFiles(m.Files, zr.File[1:]); err != nil {
+	held, err := heldFiles(m.Files, zr.File)
+	if err != nil {
 		return nil, err
 	}
-	c := &content{manifest: m, encoded: encoded, created: created, files: make([][]byte, len(m.Files))}
 	b := &Bundle{revision: m.Revision, created: created, files: make(files, len(m.Files))}
-	for i, entry := range m.Files {
-		file, err := contentOf(zr.File[i+1], entry, data)
+	for _, entry := range m.Files {
+		file, err := contentOf(held[entry.Name], entry, data)
 		if err != nil {
 			return nil, err
 		}
-		c.files[i] = file
 		b.files[entry.Name] = file
 	}
 	if got, ok := revision(m.Files); !ok || got != m.Revision {
 		return nil, fmt.Errorf("%w: %s: revision %s is not the revision of its files (%s)", ErrDamaged, ManifestName, m.Revision, got)
 	}
-	if same, at := c.equal(data); !same {
-		return nil, fmt.Errorf("%w: its zip structure differs at byte %d from the bundle of its content (altered, or not written by subgate bundle)", ErrDamaged, at)
-	}
 	return b, nil
+}
+
+// checkEnd checks the zip's end record and directory before archive/zip reads them. The end record
+// is where a bundle has it: at the very end of data, with no comment, so nothing follows the zip.
+// The directory it points to must end where the record begins, so nothing comes before the zip
+// either (archive/zip would read a zip with bytes before it, as in a self-extracting archive,
+// shifting every offset). The record's count of entries is checked, and the directory is walked
+// header by header against it, so a file claiming or holding millions costs nothing (archive/zip
+// reads every header it finds and checks the count only modulo 65,536). A zip64 end record, which
+// no bundle needs (it is for zips over 4 GiB or 65,535 entries), is refused, so archive/zip reads
+// the very directory walked here.
+func checkEnd(data []byte) error {
+	le := binary.LittleEndian
+	end := len(data) - endLen
+	if end < 0 || string(data[end:end+4]) != endMagic {
+		return fmt.Errorf("%w: it does not end with a zip directory (truncated, or bytes added after it)", ErrDamaged)
+	}
+	entries, size, offset := int(le.Uint16(data[end+10:])), le.Uint32(data[end+12:]), le.Uint32(data[end+16:])
+	if size == 0xffffffff || offset == 0xffffffff || end >= zip64LocatorLen && string(data[end-zip64LocatorLen:][:4]) == zip64LocatorMagic {
+		return fmt.Errorf("%w: it is a zip64 file; a bundle, at most 256 MiB and %d files, is a plain zip", ErrNotBundle, MaxFiles)
+	}
+	if entries > MaxFiles {
+		return fmt.Errorf("%w: it holds %d files; a bundle holds at most %d", ErrTooBig, entries, MaxFiles)
+	}
+	if uint64(offset)+uint64(size) != uint64(end) {
+		return fmt.Errorf("%w: its zip directory is not where its end record says (bytes added before the zip, or a damaged directory)", ErrDamaged)
+	}
+	held, at := 0, int(offset)
+	for ; at < end && held < entries; held++ {
+		if end-at < dirHeaderLen || string(data[at:at+4]) != dirHeaderMagic {
+			break
+		}
+		at += dirHeaderLen + int(le.Uint16(data[at+28:])) + int(le.Uint16(data[at+30:])) + int(le.Uint16(data[at+32:]))
+	}
+	if held != entries || at != end {
+		return fmt.Errorf("%w: its zip directory does not hold the %d files its end record says", ErrDamaged, entries)
+	}
+	return nil
 }
 
 // readManifest reads and checks bundle.json: the format and version first, so that a bundle of
 // another version is named as such whatever else it holds, then the rest strictly.
-func readManifest(f *zip.File) (manifest, []byte, error) {
+func readManifest(f *zip.File) (manifest, error) {
 	var m manifest
-	if f.Method != zip.Store || f.UncompressedSize64 > maxManifest {
-		return m, nil, fmt.Errorf("%w: %s is compressed or over %d bytes", ErrDamaged, ManifestName, maxManifest)
+	if f.UncompressedSize64 > maxManifest {
+		return m, fmt.Errorf("%w: %s is over %d bytes", ErrDamaged, ManifestName, maxManifest)
 	}
-	r, err := f.Open()
+	encoded, err := readEntry(f)
 	if err != nil {
-		return m, nil, fmt.Errorf("%w: %s: %w", ErrDamaged, ManifestName, err)
-	}
-	defer r.Close()
-	encoded, err := io.ReadAll(io.LimitReader(r, maxManifest))
-	if err != nil { // archive/zip checks the CRC-32 at the end
-		return m, nil, fmt.Errorf("%w: %s: %w", ErrDamaged, ManifestName, err)
+		return m, fmt.Errorf("%w: %s: %w", ErrDamaged, ManifestName, err)
 	}
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
 	}
 	if err := json.Unmarshal(encoded, &head); err != nil || head.Format != Format {
-		return m, nil, fmt.Errorf("%w: %s does not name the format %q", ErrNotBundle, ManifestName, Format)
+		return m, fmt.Errorf("%w: %s does not name the format %q", ErrNotBundle, ManifestName, Format)
 	}
 	if head.Version != Version {
-		return m, nil, fmt.Errorf("%w: the bundle is format version %d; this subgate reads version %d (make the bundle with the subgate the function runs)",
+		return m, fmt.Errorf("%w: the bundle is format version %d; this subgate reads version %d (make the bundle with the subgate the function runs)",
 			ErrVersion, head.Version, Version)
 	}
 	dec := json.NewDecoder(bytes.NewReader(encoded))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return m, nil, fmt.Errorf("%w: %s: %w", ErrDamaged, ManifestName, err)
-	}
-	if again, err := encodeManifest(m); err != nil || !bytes.Equal(again, encoded) {
-		return m, nil, fmt.Errorf("%w: %s is not in the form subgate writes it", ErrDamaged, ManifestName)
+	if err := dec.Decode(&m); err != nil { // json.Unmarshal above refused anything after the object
+		return m, fmt.Errorf("%w: %s: %w", ErrDamaged, ManifestName, err)
 	}
 	if len(m.Files) < 2 || m.Files[0].Name != PolicyName || m.Files[1].Name != indexName {
-		return m, nil, fmt.Errorf("%w: %s must list %s and %s first", ErrDamaged, ManifestName, PolicyName, indexName)
+		return m, fmt.Errorf("%w: %s must list %s and %s first", ErrDamaged, ManifestName, PolicyName, indexName)
 	}
+	var total int64
 	for i, f := range m.Files {
 		if i >= 2 && checkName(f.Name) != nil {
-			return m, nil, fmt.Errorf("%w: %s lists %q, a name no bundle holds", ErrDamaged, ManifestName, f.Name)
+			return m, fmt.Errorf("%w: %s lists %q, a name no bundle holds", ErrDamaged, ManifestName, f.Name)
 		}
 		if len(f.SHA256) != 2*sha256.Size {
-			return m, nil, fmt.Errorf("%w: %s: %s: sha256 %q is not a SHA-256", ErrDamaged, ManifestName, f.Name, f.SHA256)
+			return m, fmt.Errorf("%w: %s: %s: sha256 %q is not a SHA-256", ErrDamaged, ManifestName, f.Name, f.SHA256)
 		}
+		if f.Size < 0 || f.Size > MaxSize {
+			return m, fmt.Errorf("%w: %s: %s: size %d is not a size a bundle holds", ErrDamaged, ManifestName, f.Name, f.Size)
+		}
+		total += f.Size
 	}
-	return m, encoded, nil
+	// Deflated files are inflated into memory: their sizes, which bound what is inflated, are
+	// bounded first, so a small bundle cannot make Read allocate more than a large one.
+	if total > MaxSize {
+		return m, fmt.Errorf("%w: its files are %d bytes unpacked; a bundle holds at most %d (256 MiB)", ErrTooBig, total, MaxSize)
+	}
+	return m, nil
 }
 
-// sameFiles checks that the zip holds exactly the files the manifest lists, each once, in its
-// order.
-func sameFiles(listed []fileEntry, held []*zip.File) error {
+// heldFiles checks that the zip holds the manifest, each file the manifest lists and the folders
+// they are in, each once, and nothing else, and returns the files by name. A folder is an entry
+// whose name ends with a slash and that holds nothing: some zip tools add one for each folder.
+func heldFiles(listed []fileEntry, entries []*zip.File) (map[string]*zip.File, error) {
 	inManifest := make(map[string]bool, len(listed))
+	folders := map[string]bool{}
 	for _, f := range listed {
 		if inManifest[f.Name] {
-			return fmt.Errorf("%w: %s lists %s twice", ErrDamaged, ManifestName, f.Name)
+			return nil, fmt.Errorf("%w: %s lists %s twice", ErrDamaged, ManifestName, f.Name)
 		}
 		inManifest[f.Name] = true
-	}
-	inZip := make(map[string]bool, len(held))
-	for _, f := range held {
-		if inZip[f.Name] {
-			return fmt.Errorf("%w: it holds %s twice", ErrDamaged, f.Name)
-		}
-		if !inManifest[f.Name] {
-			return fmt.Errorf("%w: it holds %s, which %s does not list", ErrDamaged, f.Name, ManifestName)
-		}
-		inZip[f.Name] = true
-	}
-	for i, f := range listed {
-		if !inZip[f.Name] {
-			return fmt.Errorf("%w: %s lists %s, which the bundle does not hold", ErrDamaged, ManifestName, f.Name)
-		}
-		if held[i].Name != f.Name {
-			return fmt.Errorf("%w: its files are not in the order %s lists them", ErrDamaged, ManifestName)
+		for i := range len(f.Name) {
+			if f.Name[i] == '/' {
+				folders[f.Name[:i+1]] = true
+			}
 		}
 	}
-	return nil
+	held := make(map[string]*zip.File, len(listed))
+	seen := make(map[string]bool, len(entries))
+	for _, f := range entries {
+		if seen[f.Name] {
+			return nil, fmt.Errorf("%w: it holds %s twice", ErrDamaged, f.Name)
+		}
+		seen[f.Name] = true
+		switch {
+		case f.Name == ManifestName:
+		case inManifest[f.Name]:
+			held[f.Name] = f
+		case folders[f.Name] && f.UncompressedSize64 == 0:
+		default:
+			return nil, fmt.Errorf("%w: it holds %s, which %s does not list", ErrDamaged, f.Name, ManifestName)
+		}
+	}
+	for _, f := range listed {
+		if held[f.Name] == nil {
+			return nil, fmt.Errorf("%w: %s lists %s, which the bundle does not hold", ErrDamaged, ManifestName, f.Name)
+		}
+	}
+	return held, nil
 }
 
-// contentOf returns the bytes of a stored file where they lie in data, after checking its size
-// and SHA-256 against the manifest's entry.
+// contentOf returns a file's bytes after checking its size and SHA-256 against the manifest's
+// entry: a stored file where it lies in data, a deflated one inflated into memory.
 func contentOf(f *zip.File, entry fileEntry, data []byte) ([]byte, error) {
-	if f.Method != zip.Store || f.CompressedSize64 != f.UncompressedSize64 || f.UncompressedSize64 != uint64(entry.Size) {
-		return nil, fmt.Errorf("%w: %s is compressed, or not the %d bytes %s lists", ErrDamaged, entry.Name, entry.Size, ManifestName)
+	if f.UncompressedSize64 != uint64(entry.Size) {
+		return nil, fmt.Errorf("%w: %s is %d bytes, not the %d %s lists", ErrDamaged, entry.Name, f.UncompressedSize64, entry.Size, ManifestName)
 	}
-	start, err := f.DataOffset()
-	if err != nil || start < 0 || uint64(start)+f.UncompressedSize64 > uint64(len(data)) {
-		return nil, fmt.Errorf("%w: %s lies outside the bundle (truncated?)", ErrDamaged, entry.Name)
+	var content []byte
+	switch f.Method {
+	case zip.Store:
+		if f.CompressedSize64 != f.UncompressedSize64 {
+			return nil, fmt.Errorf("%w: %s is stored, but its zip header gives it two sizes", ErrDamaged, entry.Name)
+		}
+		start, err := f.DataOffset()
+		if err != nil || start < 0 || uint64(start)+f.UncompressedSize64 > uint64(len(data)) {
+			return nil, fmt.Errorf("%w: %s lies outside the bundle (truncated?)", ErrDamaged, entry.Name)
+		}
+		end := start + entry.Size
+		content = data[start:end:end]
+	case zip.Deflate:
+		inflated, err := readEntry(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrDamaged, entry.Name, err)
+		}
+		content = inflated
+	default:
+		return nil, fmt.Errorf("%w: %s is compressed with zip method %d; a bundle's files are stored or deflated", ErrDamaged, entry.Name, f.Method)
 	}
-	end := start + int64(entry.Size)
-	content := data[start:end:end]
 	sum := sha256.Sum256(content)
 	if hex.EncodeToString(sum[:]) != entry.SHA256 {
 		return nil, fmt.Errorf("%w: %s does not match its SHA-256 in %s (altered or truncated)", ErrDamaged, entry.Name, ManifestName)
 	}
 	return content, nil
+}
+
+// readEntry reads what f holds through archive/zip, inflating it if it is deflated. Memory grows
+// with what is read, not with the size the headers announce; archive/zip refuses an entry longer
+// than that size (which Read has held to the manifest's, within MaxSize in all), and checks the
+// CRC-32 at the end.
+func readEntry(f *zip.File) ([]byte, error) {
+	r, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }

@@ -7,26 +7,41 @@
 //
 // # The container
 //
-// A bundle is a zip file whose entries are stored, not compressed. A zip is what the standard
-// library reads and writes (archive/zip), and what people can look into (`unzip -l policy.bundle`,
-// `unzip -p policy.bundle policy.yaml`). Stored entries cost a little size (a bundle is fetched once
-// per change, and object stores and CDNs compress in transit if asked) and buy two things: the
-// function uses the prepared index where it lies in the downloaded bytes, with nothing inflated
-// or copied, and every byte of every file is covered by the SHA-256 in the manifest.
-//
-// The manifest is the first entry, so it also serves as the bundle's magic: a zip whose first file
-// is not bundle.json naming the format "subgate policy bundle" is not a bundle. Its version is
-// checked before anything else, so a bundle of another format version is refused saying which.
+// A bundle is a zip file. A zip is what the standard library reads and writes (archive/zip), and
+// what people can look into (`unzip -l policy.bundle`, `unzip -p policy.bundle policy.yaml`). Make
+// writes the manifest first, then the files, stored, not compressed: stored entries cost a little
+// size (a bundle is fetched once per change, and object stores and CDNs compress in transit if
+// asked) and let the function use the prepared index where it lies in the downloaded bytes, with
+// nothing inflated or copied.
 //
 // # Verification
 //
-// Read accepts exactly the bytes Make writes and nothing else: besides the format, the version,
-// the limits, each file's SHA-256 and the revision, it writes the bundle again from what it read
-// and compares the two byte for byte, so a change anywhere (a zip header, the directory, a
-// comment, bytes added before or after) is refused, not only a change inside a file. The bytes
-// are the standard library's zip writer's: TestReadsBundlesOfThisFormat holds a bundle made
-// earlier, so a Go release that changed them would be caught before it could refuse the bundles
-// already in users' stores.
+// Read checks what a bundle holds, not how its zip was written: a bundle unpacked and zipped again
+// by any tool (in another order, deflated, with other dates) is the same bundle, with the same
+// revision. It is valid when
+//
+//   - it is one zip and nothing else: it begins with a file's header and ends with the zip
+//     directory's end record, with nothing before, after or between the directory and its end
+//     record, and no zip comment; it holds at most MaxFiles entries, counted in the directory before
+//     anything is read, and is not a zip64 file (which no bundle needs);
+//   - it holds bundle.json once, naming the format, and the format version Read reads: this is
+//     checked before anything else in the bundle, so a bundle of another version is named as such;
+//   - bundle.json is a JSON object of the manifest's keys, laid out in any way; an unknown key is
+//     refused;
+//   - every entry is bundle.json, a file the manifest lists, or an empty folder entry that some
+//     tools add for the folders of those files ("lists/"), each once, in any order; every file
+//     listed is there;
+//   - each file is the size the manifest gives it and matches its SHA-256; the files together are
+//     at most MaxSize bytes unpacked;
+//   - the revision is the revision of the files.
+//
+// A file may be stored, and is then used where it lies in the bundle's bytes, or deflated, and is
+// then inflated into memory; any other compression is refused. Inflating stops just past the size
+// the manifest gives a file, and those sizes are held to MaxSize together before any file is read,
+// so a file that inflates to more (a zip bomb) is refused having cost no more than a bundle's own
+// limit. Bytes inside the zip that no header points to (between entries) are never read; dates,
+// modes and the zip's CRC-32 of a stored file are not what a bundle holds and are not checked (its
+// SHA-256 is).
 //
 // A bundle is checked against damage, not forgery: it is not signed. Who may publish a bundle is
 // decided by who may write the object in the store.

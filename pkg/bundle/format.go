@@ -2,11 +2,9 @@ package bundle
 
 import (
 	"archive/zip"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -17,7 +15,7 @@ import (
 const (
 	// PolicyName is the policy's name in a bundle: policy.LoadFrom(b.Files(), PolicyName) loads it.
 	PolicyName = "policy.yaml"
-	// ManifestName is the manifest's name; it is the bundle's first entry.
+	// ManifestName is the manifest's name. Make writes it first; Read finds it by its name.
 	ManifestName = "bundle.json"
 	// Format is the name the manifest gives the format.
 	Format = "subgate policy bundle"
@@ -25,7 +23,7 @@ const (
 	Version = 1
 	// MaxSize is the largest bundle Read accepts and Make writes: 256 MiB.
 	MaxSize = 256 << 20
-	// MaxFiles is the most files a bundle holds, the manifest included.
+	// MaxFiles is the most entries a bundle's zip holds: the manifest, the files and any folders.
 	MaxFiles = 10_000
 )
 
@@ -35,8 +33,8 @@ const indexName = PolicyName + ".index"
 // maxManifest bounds the manifest: about 150 bytes a file, so MaxFiles fit with room to spare.
 const maxManifest = 4 << 20
 
-// manifest is bundle.json. It is written by encoding/json with two-space indents and read back
-// strictly (unknown keys are an error), so it too has one form.
+// manifest is bundle.json. Make writes it with encoding/json, with two-space indents; Read takes any
+// JSON object of these keys (an unknown key is an error), however it is laid out.
 type manifest struct {
 	Format   string      `json:"format"`
 	Version  int         `json:"version"`
@@ -109,8 +107,8 @@ func revision(files []fileEntry) (string, bool) {
 	return policy.RevisionOf(policySum, lists), true
 }
 
-// write writes the bundle: the manifest, then each file, stored, with the creation time and mode
-// 0644. Make writes a bundle with it, and Read writes the bundle it read again with it to compare.
+// write writes the bundle as Make makes it: the manifest, then each file, stored, with the creation
+// time and mode 0644.
 func (c *content) write(w io.Writer) error {
 	zw := zip.NewWriter(w)
 	entries := append([][]byte{c.encoded}, c.files...)
@@ -130,36 +128,4 @@ func (c *content) write(w io.Writer) error {
 		}
 	}
 	return zw.Close()
-}
-
-// errDiffers stops writing at the first byte that differs from what is compared.
-var errDiffers = errors.New("differs")
-
-// sameAs is a writer that compares what is written with want, in order.
-type sameAs struct {
-	want []byte
-	at   int // bytes compared so far
-}
-
-func (s *sameAs) Write(p []byte) (int, error) {
-	rest := s.want[s.at:]
-	if len(p) <= len(rest) && bytes.Equal(p, rest[:len(p)]) {
-		s.at += len(p)
-		return len(p), nil
-	}
-	same := 0
-	for same < min(len(p), len(rest)) && p[same] == rest[same] {
-		same++
-	}
-	s.at += same
-	return same, errDiffers
-}
-
-// equal reports whether the bundle c writes is data, byte for byte, and else where they part.
-func (c *content) equal(data []byte) (bool, int) {
-	cmp := &sameAs{want: data}
-	if err := c.write(cmp); err != nil || cmp.at != len(data) {
-		return false, cmp.at
-	}
-	return true, 0
 }
