@@ -156,15 +156,21 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	})
 
 	t.Run("BrokenConfiguration", func(t *testing.T) {
+		// The default fail mode, closed: every subscription request is rejected, naming the error.
 		fn := startFunction(t, emulator, task, map[string]string{"SUBGATE_POLICY_FILE": "policy.yaml"})
-		const info = `subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`
+		const problem = `invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`
+		const undecided = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"subgate cannot decide: ` + problem + `"}`
 		for i := range 2 {
 			assert.JSONEq(t,
-				`{"statusCode":500,"headers":`+headersJSON+`,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"`+info+`\"}","isBase64Encoded":false}`,
+				`{"statusCode":200,"headers":`+headersJSON+`,"body":`+strconv.Quote(undecided)+`,"isBase64Encoded":false}`,
 				fn.invoke(t, fmt.Sprintf("e2e-broken-%d", i), readFile(t, repoRoot, "deploy", "events", "lambda-http-api.json")))
+			line := fn.logLine(t, fmt.Sprintf("e2e-broken-%d", i))
+			assert.Equal(t, "ERROR", line["level"])
+			assert.Equal(t, "undecided", line["msg"])
+			assert.Equal(t, "closed", line["fail_mode"])
+			assert.Equal(t, problem, line["reason"])
 		}
-		assert.JSONEq(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"`+info+`"}`,
-			fn.invoke(t, "e2e-broken-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
+		assert.JSONEq(t, undecided, fn.invoke(t, "e2e-broken-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
 		assert.Contains(t, fn.waitFor(t, `"msg":"subgate cannot start: fix the configuration"`), `"error":"invalid configuration: SUBGATE_SDKAPPID is not set`)
 		assert.Equal(t, 1, fn.initStarts(t, "e2e-broken-raw"), "a configuration error does not crash-loop the function:\n%s", fn.Output)
 	})

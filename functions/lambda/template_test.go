@@ -21,9 +21,10 @@ import (
 // samTemplate is the part of template.yaml the build and the code must agree with.
 type samTemplate struct {
 	Parameters map[string]struct {
-		Type    string `yaml:"Type"`
-		Default string `yaml:"Default"`
-		NoEcho  bool   `yaml:"NoEcho"`
+		Type          string   `yaml:"Type"`
+		Default       string   `yaml:"Default"`
+		NoEcho        bool     `yaml:"NoEcho"`
+		AllowedValues []string `yaml:"AllowedValues"`
 	} `yaml:"Parameters"`
 	Resources map[string]struct {
 		Type     string `yaml:"Type"`
@@ -120,6 +121,9 @@ func TestTemplateMatchesBuildAndCode(t *testing.T) {
 		assert.True(t, tmpl.Parameters[param(config.EnvToken)].NoEcho, "the token parameter is NoEcho")
 		assert.Equal(t, "policy.yaml", tmpl.Parameters[param(config.EnvPolicyFile)].Default, "the name deploy/pack gives the bundled policy")
 		param(config.EnvSdkAppID)
+		failMode := tmpl.Parameters[param(config.EnvFailMode)]
+		assert.Equal(t, config.FailClosed, failMode.Default, "closed unless the deployer chooses open")
+		assert.Equal(t, []string{config.FailClosed, config.FailOpen}, failMode.AllowedValues)
 	})
 	t.Run("HTTPAPIPostEvent", func(t *testing.T) {
 		var posts []string

@@ -28,6 +28,7 @@ const (
 	EnvLogLevel   = "SUBGATE_LOG_LEVEL"
 	EnvLogIDs     = "SUBGATE_LOG_IDS"
 	EnvAddr       = "SUBGATE_ADDR"
+	EnvFailMode   = "SUBGATE_FAIL_MODE"
 
 	EnvForwardURL     = "SUBGATE_FORWARD_URL"
 	EnvForwardTimeout = "SUBGATE_FORWARD_TIMEOUT"
@@ -45,7 +46,7 @@ const (
 const EnvAWSRegion = "AWS_REGION"
 
 // Variables lists every variable subgate reads, for deployment files to be checked against.
-var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvForwardURL, EnvForwardTimeout,
+var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvFailMode, EnvForwardURL, EnvForwardTimeout,
 	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
@@ -76,6 +77,14 @@ const (
 	MaxPolicyFetchTimeout     = 1500 * time.Millisecond
 )
 
+// The fail modes (SUBGATE_FAIL_MODE): what subgate answers a request it must decide and cannot (a
+// configuration error, no policy yet, an internal fault). Closed rejects it (ErrorCode 1), open lets
+// it go on (ErrorCode 0, nobody refused).
+const (
+	FailClosed = "closed"
+	FailOpen   = "open"
+)
+
 // ErrInvalid is wrapped by every configuration error.
 var ErrInvalid = errors.New("invalid configuration")
 
@@ -91,6 +100,10 @@ type Config struct {
 	// stay.
 	OmitLogIDs bool
 	Addr       string
+	// FailMode is FailClosed (the default) or FailOpen. FromEnv sets it even when it returns an
+	// error, so that a gate that cannot start still answers by it; a value it refuses reads as
+	// FailClosed.
+	FailMode string
 	// ForwardURL is the app's existing webhook backend, which gets every other command; nil when unset.
 	ForwardURL     *url.URL
 	ForwardTimeout time.Duration
@@ -122,6 +135,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PolicyFile: get(EnvPolicyFile),
 		Policy:     getenv(EnvPolicy),
 		Addr:       get(EnvAddr),
+		FailMode:   FailClosed,
+	}
+	// The fail mode is read first: every other error is answered by it.
+	switch mode := strings.ToLower(get(EnvFailMode)); mode {
+	case "", FailClosed:
+	case FailOpen:
+		c.FailMode = FailOpen
+	default:
+		return c, fmt.Errorf("%w: %s must be closed or open, not %q", ErrInvalid, EnvFailMode, mode)
 	}
 	if c.SdkAppID == "" {
 		return c, fmt.Errorf("%w: %s is not set: set it to your app's SDKAppID (digits, from the Chat console)", ErrInvalid, EnvSdkAppID)

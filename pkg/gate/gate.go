@@ -55,6 +55,7 @@ type Gate struct {
 	log      *slog.Logger
 	forward  *forwarder // nil when no forward URL is configured
 	broken   error      // set when the configuration could not be loaded
+	failOpen bool       // SUBGATE_FAIL_MODE=open: an undecided request goes on (see undecided)
 	now      func() time.Time
 }
 
@@ -70,7 +71,7 @@ func New(cfg config.Config, p *policy.Policy, logger *slog.Logger) *Gate {
 
 // withSource returns a Gate for a loaded configuration, deciding by the policies src gives.
 func withSource(cfg config.Config, src *source.Source, logger *slog.Logger) *Gate {
-	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, source: src, log: logger, now: time.Now}
+	g := &Gate{cfg: cfg, sdkAppID: cfg.SdkAppID, source: src, log: logger, failOpen: cfg.FailMode == config.FailOpen, now: time.Now}
 	if cfg.Token != "" {
 		g.verifier = &webhook.Verifier{Token: cfg.Token, MaxSkew: cfg.MaxSkew}
 	}
@@ -80,10 +81,12 @@ func withSource(cfg config.Config, src *source.Source, logger *slog.Logger) *Gat
 	return g
 }
 
-// Broken returns a Gate that answers every request with a 500 FAIL naming err, for entrypoints
-// that must keep running (and say why they cannot decide) when their configuration is wrong.
-func Broken(err error, logger *slog.Logger) *Gate {
-	return &Gate{broken: err, log: logger, now: time.Now}
+// Broken returns a Gate for entrypoints that must keep running (and say why they cannot decide)
+// when their configuration is wrong: it answers the requests subgate decides by failMode
+// (config.FailClosed or config.FailOpen; see the package documentation), naming err, and every
+// other request 500 FAIL naming err.
+func Broken(err error, failMode string, logger *slog.Logger) *Gate {
+	return &Gate{broken: err, failOpen: failMode == config.FailOpen, log: logger, now: time.Now}
 }
 
 // FromEnv reads the configuration through getenv, makes its policy source (loading the policy
@@ -106,8 +109,8 @@ func FromEnv(getenv func(string) string, w io.Writer) *Gate {
 			return withSource(cfg, src, logger)
 		}
 	}
-	logger.Error("subgate cannot start: fix the configuration", "error", err.Error(), "version", version.String())
-	return Broken(err, logger)
+	logger.Error("subgate cannot start: fix the configuration", "error", err.Error(), "fail_mode", cfg.FailMode, "version", version.String())
+	return Broken(err, cfg.FailMode, logger)
 }
 
 // NewLogger returns the JSON logger subgate writes its lines with: slog's JSON handler, which
@@ -137,9 +140,11 @@ func (g *Gate) WithClock(now func() time.Time) *Gate {
 	return g
 }
 
-// Serve answers one webhook request. It never panics: an internal fault answers 500.
+// Serve answers one webhook request. It never panics: an internal fault is answered by the fail
+// mode when the request is one subgate decides, else 500.
 func (g *Gate) Serve(ctx context.Context, r Request) Response {
-	o := g.settle(ctx, r.RequestID, func() outcome { return g.check(ctx, r) })
+	command := func() string { c, _ := webhook.Single(r.Query, webhook.ParamCallbackCommand); return c }
+	o := g.settle(ctx, r.RequestID, command, func() outcome { return g.check(ctx, r) })
 	if o.relayed != nil {
 		return *o.relayed
 	}
@@ -150,7 +155,8 @@ func (g *Gate) Serve(ctx context.Context, r Request) Response {
 // a cloud console. Only principals allowed to invoke the function can send one, so there is no
 // SdkAppid or signature to check; the body is parsed and the policy applied as for a request.
 func (g *Gate) ServeDirect(ctx context.Context, body []byte, requestID string) []byte {
-	return g.settle(ctx, requestID, func() outcome { return g.direct(ctx, body) }).answer.Encode()
+	command := func() string { c, _ := webhook.Command(body); return c }
+	return g.settle(ctx, requestID, command, func() outcome { return g.direct(ctx, body) }).answer.Encode()
 }
 
 // Explain answers a webhook body as ServeDirect does, without a log line, and gives the policy's
@@ -164,10 +170,13 @@ func (g *Gate) Explain(body []byte) (answer []byte, decision *policy.Decision) {
 
 // Refuse answers 400, FAIL, info a request an entrypoint cannot hand to Serve (an event it cannot
 // read, an envelope over the limits), and logs it; cause, when there is one, goes to the log only.
-// A Broken gate answers its configuration error instead, which says what to fix.
-func (g *Gate) Refuse(ctx context.Context, requestID, info string, cause error) Response {
+// req is what could be read of the request: its RequestID for the log line, and its query. A Broken
+// gate answers as Serve does, by the query's CallbackCommand: the fail mode's answer, or its
+// configuration error, which says what to fix.
+func (g *Gate) Refuse(ctx context.Context, req Request, info string, cause error) Response {
+	requestID := req.RequestID
 	if g.broken != nil {
-		return g.Serve(ctx, Request{RequestID: requestID})
+		return g.Serve(ctx, Request{Query: req.Query, RequestID: requestID})
 	}
 	reason := info
 	if cause != nil {
@@ -178,34 +187,57 @@ func (g *Gate) Refuse(ctx context.Context, requestID, info string, cause error) 
 	return Response{StatusCode: http.StatusBadRequest, Header: answerHeader(), Body: webhook.Failure(info).Encode()}
 }
 
-// InternalFault is the answer to a panic: 500, FAIL, and no detail (the log has the stack). The
-// entrypoints give it for a panic in their own code, as Serve does for one in the core.
-func InternalFault() Response {
-	return Response{StatusCode: http.StatusInternalServerError, Header: answerHeader(), Body: webhook.Failure(internalError).Encode()}
-}
-
 const internalError = "internal error in subgate; see its log"
 
-// settle runs decide, turning a panic into the 500 outcome (logged once with its stack), and
-// writes the outcome's log line.
-func (g *Gate) settle(ctx context.Context, requestID string, decide func() outcome) (o outcome) {
+// settle runs decide, turning a panic into the fault's outcome (see faultOutcome; the panic is
+// logged once with its stack), and writes the outcome's log line. command is the request's
+// CallbackCommand, read only after a panic.
+func (g *Gate) settle(ctx context.Context, requestID string, command func() string, decide func() outcome) (o outcome) {
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			g.log.Error("internal fault", "request_id", requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			o = fault(http.StatusInternalServerError, internalError)
+			o = g.faultOutcome(command)
 		}
 		g.logOutcome(ctx, requestID, o, time.Since(start))
 	}()
 	return decide()
 }
 
+// Fault answers a request whose handling panicked in an entrypoint's own code, which has logged the
+// panic with its stack, and writes the request's log line: as a panic inside Serve is answered (see
+// faultOutcome). command gives the request's CallbackCommand as far as the entrypoint can read it.
+func (g *Gate) Fault(ctx context.Context, requestID string, command func() string) Response {
+	o := g.faultOutcome(command)
+	g.logOutcome(ctx, requestID, o, 0)
+	return Response{StatusCode: o.status, Header: answerHeader(), Body: o.answer.Encode()}
+}
+
+// faultOutcome is the outcome of an internal fault: the fail mode's answer when command gives a
+// command subgate decides, else 500, FAIL, and no detail (the log has the stack). A panic in command
+// itself counts as no command.
+func (g *Gate) faultOutcome(command func() string) outcome {
+	c := func() (c string) {
+		defer func() { _ = recover() }()
+		return command()
+	}()
+	if decides(c) {
+		return g.undecided(outcome{command: c}, "internal error; see its log")
+	}
+	o := fault(http.StatusInternalServerError, internalError)
+	o.command = c
+	return o
+}
+
 // direct decides a webhook body delivered without an HTTP envelope.
 func (g *Gate) direct(ctx context.Context, body []byte) outcome {
+	command, err := webhook.Command(body)
 	if g.broken != nil {
+		if err == nil && decides(command) {
+			return g.undecided(outcome{command: command}, g.broken.Error())
+		}
 		return g.brokenOutcome()
 	}
-	command, err := webhook.Command(body)
 	switch {
 	case err != nil:
 		return fault(http.StatusBadRequest, err.Error())

@@ -12,6 +12,8 @@ import (
 func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took time.Duration) {
 	level, msg := slog.LevelInfo, "decided"
 	switch {
+	case o.undecided:
+		level, msg = slog.LevelError, "undecided"
 	case o.relayed != nil:
 		msg = "relayed"
 	case o.answer.ActionStatus != "OK":
@@ -41,6 +43,9 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 	)
 	if o.backendDur > 0 {
 		attrs = append(attrs, slog.Float64("backend_ms", float64(o.backendDur.Microseconds())/1000))
+	}
+	if o.undecided {
+		attrs = append(attrs, slog.String("fail_mode", g.failMode()))
 	}
 	if o.reason != "" {
 		attrs = append(attrs, slog.String("reason", o.reason))
