@@ -12,6 +12,7 @@ import (
 
 	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/metrics"
 	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/source"
 	"github.com/subgate/subgate/pkg/webhook"
@@ -53,9 +54,10 @@ type Gate struct {
 	verifier *webhook.Verifier // nil when no token is configured
 	source   *source.Source
 	log      *slog.Logger
-	forward  *forwarder // nil when no forward URL is configured
-	broken   error      // set when the configuration could not be loaded
-	failOpen bool       // SUBGATE_FAIL_MODE=open: an undecided request goes on (see undecided)
+	forward  *forwarder      // nil when no forward URL is configured
+	broken   error           // set when the configuration could not be loaded
+	failOpen bool            // SUBGATE_FAIL_MODE=open: an undecided request goes on (see undecided)
+	metrics  metrics.Metrics // nil when none
 	now      func() time.Time
 }
 
@@ -92,31 +94,71 @@ func Broken(err error, failMode string, logger *slog.Logger) *Gate {
 // FromEnv reads the configuration through getenv, makes its policy source (loading the policy
 // file or inline policy; a policy URL's first fetch is started in the background), and returns a
 // Gate logging JSON lines to w. It logs one start-up line ("started" at info): subgate's version,
-// whether a token and a forward URL are configured (never their values), and what the source says
-// of its policy (source.Facts). When the configuration or the policy cannot be loaded, it logs the
-// error (at error) and returns a Broken Gate.
-func FromEnv(getenv func(string) string, w io.Writer) *Gate {
+// whether a token and a forward URL are configured (never their values), the fail mode, and what
+// the source says of its policy (source.Facts). When the configuration or the policy cannot be
+// loaded, it logs the error (at error) and returns a Broken Gate, which still reports to the
+// metrics opts give it.
+func FromEnv(getenv func(string) string, w io.Writer, opts ...Option) *Gate {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg, err := config.FromEnv(getenv)
 	logger := NewLogger(w, cfg.LogLevel)
+	var m metrics.Metrics
+	if o.newMetrics != nil {
+		m = o.newMetrics(cfg)
+	}
 	if err == nil {
 		var src *source.Source
 		if src, err = source.New(cfg, logger); err == nil {
+			src.ReportTo(m)
 			src.Prefetch()
 			logger.LogAttrs(context.Background(), slog.LevelInfo, "started", append([]slog.Attr{
 				slog.String("version", version.String()), slog.String("sdkappid", cfg.SdkAppID),
-				slog.Bool("token", cfg.Token != ""), slog.Bool("forward", cfg.ForwardURL != nil)},
+				slog.Bool("token", cfg.Token != ""), slog.Bool("forward", cfg.ForwardURL != nil),
+				slog.String("fail_mode", cfg.FailMode)},
 				src.Facts()...)...)
-			return withSource(cfg, src, logger)
+			g := withSource(cfg, src, logger)
+			g.metrics = m
+			return g
 		}
 	}
 	logger.Error("subgate cannot start: fix the configuration", "error", err.Error(), "fail_mode", cfg.FailMode, "version", version.String())
-	return Broken(err, cfg.FailMode, logger)
+	g := Broken(err, cfg.FailMode, logger)
+	g.metrics = m
+	return g
+}
+
+// Option changes how FromEnv builds a gate.
+type Option func(*options)
+
+type options struct {
+	newMetrics func(config.Config) metrics.Metrics
+}
+
+// WithMetrics gives the gate, and its policy source, the metrics newMetrics makes for the
+// configuration read (nil for none): an entrypoint's choice (see package metrics). newMetrics is
+// called even when the configuration is wrong, with what was read of it (the fail mode and the
+// metrics' own settings are read first), so that the answers of a gate that cannot start are
+// counted too.
+func WithMetrics(newMetrics func(config.Config) metrics.Metrics) Option {
+	return func(o *options) { o.newMetrics = newMetrics }
 }
 
 // NewLogger returns the JSON logger subgate writes its lines with: slog's JSON handler, which
 // writes each line to w whole, in one Write, under its own lock.
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// Revision is the revision of the policy that decides now ("" when none does yet, or for a Broken
+// gate). It starts nothing and waits for nothing.
+func (g *Gate) Revision() string {
+	if g.source == nil {
+		return ""
+	}
+	return g.source.Deciding()
 }
 
 // Err is the configuration error of a Broken gate, nil otherwise.
@@ -182,8 +224,7 @@ func (g *Gate) Refuse(ctx context.Context, req Request, info string, cause error
 	if cause != nil {
 		reason += ": " + cause.Error()
 	}
-	g.log.LogAttrs(ctx, slog.LevelWarn, "failed",
-		slog.String("request_id", requestID), slog.Int("status", http.StatusBadRequest), slog.String("reason", reason))
+	g.logRefusal(ctx, requestID, http.StatusBadRequest, reason)
 	return Response{StatusCode: http.StatusBadRequest, Header: answerHeader(), Body: webhook.Failure(info).Encode()}
 }
 
@@ -255,7 +296,7 @@ func (g *Gate) Unrecognised(ctx context.Context, requestID, what string) []byte 
 	if g.broken != nil {
 		return g.ServeDirect(ctx, nil, requestID)
 	}
-	g.log.LogAttrs(ctx, slog.LevelWarn, "failed", slog.String("request_id", requestID), slog.String("reason", "event not recognised: "+what))
+	g.logRefusal(ctx, requestID, 0, "event not recognised: "+what)
 	return webhook.Failure("event not recognised: " + what +
 		"; subgate takes the HTTP events of the function's URL or gateway, or a webhook body").Encode()
 }
