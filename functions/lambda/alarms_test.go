@@ -53,7 +53,7 @@ func published(t *testing.T, namespace string) map[string]bool {
 	live.Serve(ctx, request(webhook.CommandBeforeAddSubscriber, "1400000001", closedChannel)) // rejected
 	live.Serve(ctx, request(webhook.CommandBeforeAddSubscriber, "1400000002", sample))        // unauthorized
 	live.Serve(ctx, request(webhook.CommandBeforeAddSubscriber, "1400000001", `{}`))          // invalid
-	live.Serve(ctx, request("C2C.CallbackBeforeSendMsg", "1400000001", `{}`))                  // other (the relay fails)
+	live.Serve(ctx, request("C2C.CallbackBeforeSendMsg", "1400000001", `{}`))                 // other (the relay fails)
 	shadow.Serve(ctx, request(webhook.CommandBeforeAddSubscriber, "1400000001", sample))      // allowed
 	broken.Serve(ctx, request(webhook.CommandBeforeAddSubscriber, "1400000001", sample))      // undecided
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), emf.MetricRefreshFailures) }, 10*time.Second, 5*time.Millisecond)
@@ -147,9 +147,9 @@ func TestTemplateAlarmsAndDashboard(t *testing.T) {
 
 // alarmShape is what an alarm must be, as the issue and docs/metrics.md give it.
 var alarmShape = map[string]struct {
-	metric, dims, stat, op string
-	period, periods, points  int
-	threshold                float64
+	metric, dims, stat, op  string
+	period, periods, points int
+	threshold               float64
 }{
 	"UndecidedAlarm":       {"Requests", "Outcome=undecided", "Sum", "GreaterThanOrEqualToThreshold", 300, 1, 0, 1},
 	"UnauthorizedAlarm":    {"Requests", "Outcome=unauthorized", "Sum", "GreaterThanOrEqualToThreshold", 300, 1, 0, 10},
