@@ -16,6 +16,7 @@ import (
 	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/lambdaevent"
+	"github.com/subgate/subgate/pkg/metrics/emf"
 )
 
 func main() {
@@ -23,5 +24,6 @@ func main() {
 		fmt.Println(version.Line())
 		return
 	}
-	lambda.Start(lambdaevent.Handler{Gate: gate.FromEnv(os.Getenv, os.Stdout)})
+	// Metrics ride the log lines as CloudWatch's Embedded Metric Format (SUBGATE_METRICS=false: off).
+	lambda.Start(lambdaevent.Handler{Gate: gate.FromEnv(os.Getenv, os.Stdout, gate.WithMetrics(emf.ForConfig))})
 }

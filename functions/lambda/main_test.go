@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/emfcheck"
 	"github.com/subgate/subgate/internal/localrun"
 	"github.com/subgate/subgate/pkg/webhook"
 )
@@ -155,16 +156,41 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		assert.NotContains(t, fn.Output.String(), "Task timed out")
 	})
 
+	t.Run("MetricsOffAndANamespace", func(t *testing.T) {
+		// The checks of checkEMF, for each setting.
+		for _, env := range []map[string]string{
+			{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "policy.yaml", "SUBGATE_METRICS": "false"},
+			{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "policy.yaml", "SUBGATE_METRICS_NAMESPACE": "chat/subgate", "SUBGATE_LOG_LEVEL": "error"},
+		} {
+			fn := startFunction(t, emulator, task, env)
+			id := "e2e-metrics-" + env["SUBGATE_METRICS"] + env["SUBGATE_LOG_LEVEL"]
+			assert.JSONEq(t, proxyRefused, fn.invoke(t, id, readFile(t, repoRoot, "deploy", "events", "lambda-http-api.json")))
+			if env["SUBGATE_LOG_LEVEL"] == "error" {
+				line := fn.waitFor(t, `"msg":"metrics"`) // the level leaves the request's line out, not its metrics
+				assert.Contains(t, line, `"Outcome":"refused"`)
+				assert.NotContains(t, line, "jared", "the metric fields alone")
+			} else {
+				assert.Equal(t, "refused", fn.logLine(t, id)["outcome"])
+			}
+		}
+	})
+
 	t.Run("BrokenConfiguration", func(t *testing.T) {
+		// The default fail mode, closed: every subscription request is rejected, naming the error.
 		fn := startFunction(t, emulator, task, map[string]string{"SUBGATE_POLICY_FILE": "policy.yaml"})
-		const info = `subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`
+		const problem = `invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`
+		const undecided = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"subgate cannot decide: ` + problem + `"}`
 		for i := range 2 {
 			assert.JSONEq(t,
-				`{"statusCode":500,"headers":`+headersJSON+`,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"`+info+`\"}","isBase64Encoded":false}`,
+				`{"statusCode":200,"headers":`+headersJSON+`,"body":`+strconv.Quote(undecided)+`,"isBase64Encoded":false}`,
 				fn.invoke(t, fmt.Sprintf("e2e-broken-%d", i), readFile(t, repoRoot, "deploy", "events", "lambda-http-api.json")))
+			line := fn.logLine(t, fmt.Sprintf("e2e-broken-%d", i))
+			assert.Equal(t, "ERROR", line["level"])
+			assert.Equal(t, "undecided", line["msg"])
+			assert.Equal(t, "closed", line["fail_mode"])
+			assert.Equal(t, problem, line["reason"])
 		}
-		assert.JSONEq(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"`+info+`"}`,
-			fn.invoke(t, "e2e-broken-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
+		assert.JSONEq(t, undecided, fn.invoke(t, "e2e-broken-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
 		assert.Contains(t, fn.waitFor(t, `"msg":"subgate cannot start: fix the configuration"`), `"error":"invalid configuration: SUBGATE_SDKAPPID is not set`)
 		assert.Equal(t, 1, fn.initStarts(t, "e2e-broken-raw"), "a configuration error does not crash-loop the function:\n%s", fn.Output)
 	})
@@ -247,7 +273,50 @@ func startFunction(t *testing.T, emulator, task string, env map[string]string) *
 			t.Logf("emulator output:\n%s", fn.Output)
 		}
 	})
+	t.Cleanup(func() { checkEMF(t, fn.Output.Lines(), env) })
 	return &function{fn}
+}
+
+// checkEMF holds every line the function wrote to the Embedded Metric Format specification: each
+// request's line (it names an outcome) is an EMF document in the namespace configured, with its
+// outcome as the Outcome dimension, unless SUBGATE_METRICS=false, when no line is one.
+func checkEMF(t *testing.T, lines []string, env map[string]string) {
+	t.Helper()
+	namespace := env["SUBGATE_METRICS_NAMESPACE"]
+	if namespace == "" {
+		namespace = "subgate"
+	}
+	requests := 0
+	for _, line := range lines {
+		if !strings.HasPrefix(line, `{"time":`) {
+			continue // the emulator's own lines
+		}
+		metrics, err := emfcheck.Check([]byte(line), time.Now())
+		if !assert.NoError(t, err, "an EMF document CloudWatch would drop: %s", line) {
+			continue
+		}
+		var fields map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &fields))
+		if env["SUBGATE_METRICS"] == "false" {
+			assert.Nil(t, metrics, "metrics are off: %s", line)
+			continue
+		}
+		for _, m := range metrics {
+			assert.Equal(t, namespace, m.Namespace, line)
+		}
+		if outcome, ok := fields["outcome"]; ok {
+			requests++
+			assert.NotEmpty(t, metrics, "a request's line is its EMF document: %s", line)
+			assert.Equal(t, outcome, fields["Outcome"], line)
+		} else if fields["msg"] == "metrics" { // a request line the log level left out
+			requests++
+			assert.NotEmpty(t, metrics, line)
+			assert.Contains(t, fields, "Outcome", line)
+		}
+	}
+	if env["SUBGATE_METRICS"] != "false" {
+		assert.NotZero(t, requests, "no request line was checked")
+	}
 }
 
 // invoke sends one event through the emulator's Invoke API and returns the function's answer.

@@ -21,9 +21,10 @@ import (
 // samTemplate is the part of template.yaml the build and the code must agree with.
 type samTemplate struct {
 	Parameters map[string]struct {
-		Type    string `yaml:"Type"`
-		Default string `yaml:"Default"`
-		NoEcho  bool   `yaml:"NoEcho"`
+		Type          string   `yaml:"Type"`
+		Default       string   `yaml:"Default"`
+		NoEcho        bool     `yaml:"NoEcho"`
+		AllowedValues []string `yaml:"AllowedValues"`
 	} `yaml:"Parameters"`
 	Resources map[string]struct {
 		Type     string `yaml:"Type"`
@@ -120,6 +121,9 @@ func TestTemplateMatchesBuildAndCode(t *testing.T) {
 		assert.True(t, tmpl.Parameters[param(config.EnvToken)].NoEcho, "the token parameter is NoEcho")
 		assert.Equal(t, "policy.yaml", tmpl.Parameters[param(config.EnvPolicyFile)].Default, "the name deploy/pack gives the bundled policy")
 		param(config.EnvSdkAppID)
+		failMode := tmpl.Parameters[param(config.EnvFailMode)]
+		assert.Equal(t, config.FailClosed, failMode.Default, "closed unless the deployer chooses open")
+		assert.Equal(t, []string{config.FailClosed, config.FailOpen}, failMode.AllowedValues)
 	})
 	t.Run("HTTPAPIPostEvent", func(t *testing.T) {
 		var posts []string
@@ -342,6 +346,7 @@ type evaluator struct {
 	t          *testing.T
 	params     map[string]string
 	conditions map[string]bool
+	raw        map[string]any // the template's conditions, resolved on first use (one may name another)
 }
 
 // noValue stands for AWS::NoValue until it is removed.
@@ -357,12 +362,26 @@ func newEvaluator(t *testing.T, tmpl map[string]any, params map[string]string) *
 	for name, value := range params {
 		ev.params[name] = value
 	}
-	for name, c := range asMap(t, tmpl["Conditions"]) {
-		holds, ok := ev.eval(c).(bool)
-		require.True(t, ok, "condition %s is not a condition", name)
-		ev.conditions[name] = holds
+	ev.raw = asMap(t, tmpl["Conditions"])
+	for name := range ev.raw {
+		ev.condition(name)
 	}
 	return ev
+}
+
+// condition resolves the template's condition name.
+func (ev *evaluator) condition(name string) bool {
+	t := ev.t
+	t.Helper()
+	if holds, ok := ev.conditions[name]; ok {
+		return holds
+	}
+	c, ok := ev.raw[name]
+	require.True(t, ok, "no condition %s", name)
+	holds, ok := ev.eval(c).(bool)
+	require.True(t, ok, "condition %s is not a condition", name)
+	ev.conditions[name] = holds
+	return holds
 }
 
 func (ev *evaluator) eval(v any) any {
@@ -410,7 +429,7 @@ func (ev *evaluator) function(fn string, arg any) (any, bool) {
 		require.True(t, ok, "Ref %v names no parameter", arg)
 		return value, true
 	case "Condition":
-		return ev.conditions[fmt.Sprint(arg)], true
+		return ev.condition(fmt.Sprint(arg)), true
 	case "Fn::Sub":
 		s, ok := arg.(string)
 		require.True(t, ok, "Fn::Sub of %v", arg)
@@ -422,9 +441,7 @@ func (ev *evaluator) function(fn string, arg any) (any, bool) {
 	case "Fn::If":
 		args := asList(t, arg)
 		require.Len(t, args, 3)
-		holds, ok := ev.conditions[fmt.Sprint(args[0])]
-		require.True(t, ok, "Fn::If names %v, no condition", args[0])
-		if holds {
+		if ev.condition(fmt.Sprint(args[0])) {
 			return ev.eval(args[1]), true
 		}
 		return ev.eval(args[2]), true

@@ -4,6 +4,7 @@ package main
 // invokes it (scf-go-lib's Function.Invoke), with the configuration sent in each InvokeRequest.
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -169,18 +170,28 @@ func TestEndToEnd(t *testing.T) {
 		assert.Contains(t, line["reason"], "relay failed, answered OK instead")
 	})
 
-	t.Run("BrokenConfiguration", func(t *testing.T) {
+	t.Run("BrokenConfigurationFailOpen", func(t *testing.T) {
+		// SUBGATE_FAIL_MODE=open: every subscription request goes on, naming the error; anything
+		// else is answered 500 naming it.
 		fn := startFunction(t, bin)
-		env := map[string]string{"SUBGATE_SDKAPPID": "14000abc", "SUBGATE_POLICY_FILE": policyFile}
-		problem := failure(`subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID must be the app's SDKAppID, digits only, not "14000abc"`)
+		env := map[string]string{"SUBGATE_SDKAPPID": "14000abc", "SUBGATE_POLICY_FILE": policyFile, "SUBGATE_FAIL_MODE": "open"}
+		const problem = `invalid configuration: SUBGATE_SDKAPPID must be the app's SDKAppID, digits only, not \"14000abc\"`
+		undecided := `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"subgate cannot decide: ` + problem + `"}`
 
 		got := fn.invoke(t, "req-broken-1", readFile(t, "..", "..", "deploy", "events", "scf-function-url.json"), env)
-		assert.JSONEq(t, functionURLAnswer(500, problem), got)
+		assert.JSONEq(t, functionURLAnswer(200, undecided), got)
 		got = fn.invoke(t, "req-broken-2", readFile(t, "..", "..", "deploy", "events", "scf-apigw.json"), env)
-		assert.JSONEq(t, apiGatewayAnswer(500, problem), got)
+		assert.JSONEq(t, apiGatewayAnswer(200, undecided), got)
 		got = fn.invoke(t, "req-broken-3", readFile(t, "..", "..", "deploy", "sample-request.json"), env)
-		assert.JSONEq(t, problem, got)
-		assert.Equal(t, "failed", fn.logLine(t, "req-broken-3")["msg"])
+		assert.JSONEq(t, undecided, got)
+		line := fn.logLine(t, "req-broken-3")
+		assert.Equal(t, "ERROR", line["level"])
+		assert.Equal(t, "undecided", line["msg"])
+		assert.Equal(t, "open", line["fail_mode"])
+		other := bytes.ReplaceAll(readFile(t, "..", "..", "deploy", "events", "scf-function-url.json"),
+			[]byte(webhook.CommandBeforeAddSubscriber), []byte("C2C.CallbackBeforeSendMsg"))
+		got = fn.invoke(t, "req-broken-4", other, env)
+		assert.JSONEq(t, functionURLAnswer(500, failure(`subgate is not configured correctly: `+strings.ReplaceAll(problem, `\"`, `"`))), got)
 		assert.Contains(t, fn.waitFor(t, `"msg":"subgate cannot start: fix the configuration"`), `SUBGATE_SDKAPPID must be the app's SDKAppID`)
 	})
 }

@@ -172,15 +172,17 @@ func runNoFallback(t *testing.T, p Platform) {
 	fn := start(t, p, "no-fallback", NewEnv(env))
 	for range 2 {
 		a := fn.call()
-		require.Equal(t, 500, a.status, "%+v", a.webhook)
-		assert.Equal(t, "FAIL", a.webhook.ActionStatus)
-		assert.Equal(t, 1, a.webhook.ErrorCode)
-		for _, part := range []string{"subgate has no policy to decide by: ", source.ErrNoPolicy.Error(), store.ErrUnreachable.Error(),
+		require.Equal(t, 200, a.status, "%+v", a.webhook)
+		assert.Equal(t, "OK", a.webhook.ActionStatus)
+		assert.Equal(t, 1, a.webhook.ErrorCode, "fail mode closed, the default: the request is rejected")
+		for _, part := range []string{"subgate cannot decide: " + source.ErrNoPolicy.Error(), store.ErrUnreachable.Error(),
 			"connection refused", "it is fetched again at the next request", config.EnvPolicyFile} {
 			assert.Contains(t, a.webhook.ErrorInfo, part)
 		}
-		assert.Equal(t, "failed", a.line["msg"])
-		assert.Equal(t, a.webhook.ErrorInfo, a.line["reason"])
+		assert.Equal(t, "ERROR", a.line["level"])
+		assert.Equal(t, "undecided", a.line["msg"])
+		assert.Equal(t, "closed", a.line["fail_mode"])
+		assert.Equal(t, "subgate cannot decide: "+a.line["reason"].(string), a.webhook.ErrorInfo)
 	}
 	found, _ := fn.refreshes(0)
 	require.GreaterOrEqual(t, len(found), 2, "each request fetched again:\n%s", fn.Output)

@@ -76,9 +76,16 @@ var DocumentedStatus = []int{200, 400, 401, 403, 405, 413, 500}
 type Answer struct {
 	ActionStatus string
 	ErrorCode    int
+	ErrorInfo    string
 	Refused      []string
 }
 
+// undecidedPrefix starts the ErrorInfo of the fail mode's answer, which a working deployment never
+// gives: it would hide an internal fault behind a 200.
+const undecidedPrefix = "subgate cannot decide: "
+
+// DecodeAnswer decodes a working deployment's answer, failing the test if it is not one: not a
+// webhook answer, or the fail mode's answer (an internal fault).
 func DecodeAnswer(t testing.TB, data []byte) Answer {
 	t.Helper()
 	var a struct {
@@ -93,7 +100,10 @@ func DecodeAnswer(t testing.TB, data []byte) Answer {
 	if *a.ActionStatus != webhook.StatusOK && *a.ActionStatus != webhook.StatusFail {
 		t.Fatalf("ActionStatus %q is neither OK nor FAIL", *a.ActionStatus)
 	}
-	return Answer{ActionStatus: *a.ActionStatus, ErrorCode: *a.ErrorCode, Refused: a.Refused}
+	if strings.HasPrefix(*a.ErrorInfo, undecidedPrefix) {
+		t.Fatalf("a working deployment could not decide: %s", data)
+	}
+	return Answer{ActionStatus: *a.ActionStatus, ErrorCode: *a.ErrorCode, ErrorInfo: *a.ErrorInfo, Refused: a.Refused}
 }
 
 // CheckHTTPAnswer checks the answer to an HTTP event that translated to req: a documented status, a webhook

@@ -28,6 +28,11 @@ const (
 	EnvLogLevel   = "SUBGATE_LOG_LEVEL"
 	EnvLogIDs     = "SUBGATE_LOG_IDS"
 	EnvAddr       = "SUBGATE_ADDR"
+	EnvFailMode   = "SUBGATE_FAIL_MODE"
+
+	EnvMetrics          = "SUBGATE_METRICS"
+	EnvMetricsNamespace = "SUBGATE_METRICS_NAMESPACE"
+	EnvMetricsAddr      = "SUBGATE_METRICS_ADDR"
 
 	EnvForwardURL     = "SUBGATE_FORWARD_URL"
 	EnvForwardTimeout = "SUBGATE_FORWARD_TIMEOUT"
@@ -45,7 +50,8 @@ const (
 const EnvAWSRegion = "AWS_REGION"
 
 // Variables lists every variable subgate reads, for deployment files to be checked against.
-var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvForwardURL, EnvForwardTimeout,
+var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvFailMode,
+	EnvMetrics, EnvMetricsNamespace, EnvMetricsAddr, EnvForwardURL, EnvForwardTimeout,
 	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
@@ -76,6 +82,18 @@ const (
 	MaxPolicyFetchTimeout     = 1500 * time.Millisecond
 )
 
+// The fail modes (SUBGATE_FAIL_MODE): what subgate answers a request it must decide and cannot (a
+// configuration error, no policy yet, an internal fault). Closed rejects it (ErrorCode 1), open lets
+// it go on (ErrorCode 0, nobody refused).
+const (
+	FailClosed = "closed"
+	FailOpen   = "open"
+)
+
+// DefaultMetricsNamespace is the CloudWatch namespace of the Lambda function's metrics unless
+// SUBGATE_METRICS_NAMESPACE says otherwise.
+const DefaultMetricsNamespace = "subgate"
+
 // ErrInvalid is wrapped by every configuration error.
 var ErrInvalid = errors.New("invalid configuration")
 
@@ -91,6 +109,17 @@ type Config struct {
 	// stay.
 	OmitLogIDs bool
 	Addr       string
+	// FailMode is FailClosed (the default) or FailOpen. FromEnv sets it even when it returns an
+	// error, so that a gate that cannot start still answers by it; a value it refuses reads as
+	// FailClosed.
+	FailMode string
+	// Metrics is false when SUBGATE_METRICS=false turns the Lambda function's metrics (EMF fields of
+	// its log lines) off; MetricsNamespace is their CloudWatch namespace. MetricsAddr is where the
+	// HTTP server serves /metrics for Prometheus ("" for nowhere). Like FailMode, FromEnv sets them
+	// even when it returns an error, so that a gate that cannot start still reports its answers.
+	Metrics          bool
+	MetricsNamespace string
+	MetricsAddr      string
 	// ForwardURL is the app's existing webhook backend, which gets every other command; nil when unset.
 	ForwardURL     *url.URL
 	ForwardTimeout time.Duration
@@ -122,6 +151,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PolicyFile: get(EnvPolicyFile),
 		Policy:     getenv(EnvPolicy),
 		Addr:       get(EnvAddr),
+		FailMode:   FailClosed,
+
+		Metrics:          true,
+		MetricsNamespace: DefaultMetricsNamespace,
+	}
+	// The fail mode and the metrics are read first: every other error is answered by the one and
+	// counted by the other.
+	if err := c.readFailModeAndMetrics(get); err != nil {
+		return c, err
 	}
 	if c.SdkAppID == "" {
 		return c, fmt.Errorf("%w: %s is not set: set it to your app's SDKAppID (digits, from the Chat console)", ErrInvalid, EnvSdkAppID)
@@ -161,6 +199,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		return c, fmt.Errorf("%w: %s is %s's address: /metrics is served on a listener of its own, never on the webhook's", ErrInvalid, EnvMetricsAddr, EnvAddr)
+	}
 	if err := c.readForward(get); err != nil {
 		return c, err
 	}
@@ -168,6 +209,54 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// readFailModeAndMetrics reads SUBGATE_FAIL_MODE and the metrics' settings. Each is set before an
+// error is returned: a setting it refuses keeps its default.
+func (c *Config) readFailModeAndMetrics(get func(string) string) error {
+	var errs []error
+	switch mode := strings.ToLower(get(EnvFailMode)); mode {
+	case "", FailClosed:
+	case FailOpen:
+		c.FailMode = FailOpen
+	default:
+		errs = append(errs, fmt.Errorf("%w: %s must be closed or open, not %q", ErrInvalid, EnvFailMode, mode))
+	}
+	if s := get(EnvMetrics); s != "" {
+		on, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %s must be true or false, not %q", ErrInvalid, EnvMetrics, s))
+		} else {
+			c.Metrics = on
+		}
+	}
+	if ns := get(EnvMetricsNamespace); ns != "" {
+		if !isNamespace(ns) {
+			errs = append(errs, fmt.Errorf("%w: %s must be a CloudWatch namespace: 1 to 256 letters, digits and . _ # : / -, not starting with AWS/, not %q",
+				ErrInvalid, EnvMetricsNamespace, ns))
+		} else {
+			c.MetricsNamespace = ns
+		}
+	}
+	c.MetricsAddr = get(EnvMetricsAddr)
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// isNamespace reports whether s is a namespace CloudWatch takes for custom metrics.
+func isNamespace(s string) bool {
+	if s == "" || len(s) > 256 || strings.HasPrefix(s, "AWS/") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._#:/-", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // readForward reads the relay's URL and timeout. The URL must be https, except on a loopback host

@@ -24,22 +24,22 @@ func TestFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "Minimal", vars: map[string]string{EnvSdkAppID: "1400000001"},
-			want: Config{SdkAppID: "1400000001", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1400000001", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "Everything", vars: map[string]string{EnvSdkAppID: " 1400000001 ", EnvToken: "tok", EnvMaxSkew: "2m",
 			EnvPolicyFile: "p.yaml", EnvLogLevel: "DEBUG", EnvAddr: "0.0.0.0:9000"},
-			want: Config{SdkAppID: "1400000001", Token: "tok", MaxSkew: 2 * time.Minute, PolicyFile: "p.yaml", LogLevel: slog.LevelDebug, Addr: "0.0.0.0:9000", ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1400000001", Token: "tok", MaxSkew: 2 * time.Minute, PolicyFile: "p.yaml", LogLevel: slog.LevelDebug, Addr: "0.0.0.0:9000", ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "InlinePolicy", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "deny: [x]", EnvLogLevel: "warn"},
-			want: Config{SdkAppID: "1", Policy: "deny: [x]", MaxSkew: 60 * time.Second, LogLevel: slog.LevelWarn, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", Policy: "deny: [x]", MaxSkew: 60 * time.Second, LogLevel: slog.LevelWarn, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "BlankInlinePolicyWithFile", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "  ", EnvPolicyFile: "p.yaml", EnvLogLevel: "error"},
-			want: Config{SdkAppID: "1", Policy: "  ", PolicyFile: "p.yaml", MaxSkew: 60 * time.Second, LogLevel: slog.LevelError, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", Policy: "  ", PolicyFile: "p.yaml", MaxSkew: 60 * time.Second, LogLevel: slog.LevelError, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardHTTPS", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "https://im.example.com/callback?x=1", EnvForwardTimeout: "1800ms"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
 				ForwardURL: mustURL("https://im.example.com/callback?x=1"), ForwardTimeout: 1800 * time.Millisecond, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardLoopbackHTTP", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://127.0.0.1:9001/"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
 				ForwardURL: mustURL("http://127.0.0.1:9001/"), ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardLocalhostIPv6", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://[::1]:9001/"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr,
 				ForwardURL: mustURL("http://[::1]:9001/"), ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "ForwardPlainHTTP", vars: map[string]string{EnvSdkAppID: "1", EnvForwardURL: "http://im.example.com/cb"},
 			wantErr: `invalid configuration: SUBGATE_FORWARD_URL must use https:// (plain http is allowed only to a loopback host), not "http://im.example.com/cb"`},
@@ -59,10 +59,21 @@ func TestFromEnv(t *testing.T) {
 		{name: "NegativeSkew", vars: map[string]string{EnvSdkAppID: "1", EnvMaxSkew: "-1s"}, wantErr: `SUBGATE_MAX_SKEW must be a positive Go duration`},
 		{name: "BothPolicies", vars: map[string]string{EnvSdkAppID: "1", EnvPolicy: "deny: [x]", EnvPolicyFile: "p.yaml"}, wantErr: "invalid configuration: SUBGATE_POLICY_FILE and SUBGATE_POLICY are both set: use one"},
 		{name: "LogIDsFalse", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "false"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, OmitLogIDs: true, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, OmitLogIDs: true, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "LogIDsTrue", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "true"},
-			want: Config{SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
 		{name: "BadLogIDs", vars: map[string]string{EnvSdkAppID: "1", EnvLogIDs: "no"}, wantErr: `invalid configuration: SUBGATE_LOG_IDS must be true or false, not "no"`},
+		{name: "FailOpen", vars: map[string]string{EnvSdkAppID: "1", EnvFailMode: " Open "},
+			want: Config{FailMode: FailOpen, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+		{name: "FailClosed", vars: map[string]string{EnvSdkAppID: "1", EnvFailMode: "closed"},
+			want: Config{FailMode: FailClosed, Metrics: true, MetricsNamespace: DefaultMetricsNamespace, SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+		{name: "MetricsSettings", vars: map[string]string{EnvSdkAppID: "1", EnvMetrics: "false", EnvMetricsNamespace: "chat/subgate-prod", EnvMetricsAddr: "127.0.0.1:9090"},
+			want: Config{FailMode: FailClosed, Metrics: false, MetricsNamespace: "chat/subgate-prod", MetricsAddr: "127.0.0.1:9090", SdkAppID: "1", MaxSkew: 60 * time.Second, LogLevel: slog.LevelInfo, Addr: DefaultAddr, ForwardTimeout: DefaultForwardTimeout, PolicyRefresh: DefaultPolicyRefresh, PolicyFetchTimeout: DefaultPolicyFetchTimeout}},
+		{name: "BadMetrics", vars: map[string]string{EnvSdkAppID: "1", EnvMetrics: "off"}, wantErr: `invalid configuration: SUBGATE_METRICS must be true or false, not "off"`},
+		{name: "AWSNamespace", vars: map[string]string{EnvSdkAppID: "1", EnvMetricsNamespace: "AWS/Lambda"}, wantErr: `SUBGATE_METRICS_NAMESPACE must be a CloudWatch namespace`},
+		{name: "NamespaceWithSpace", vars: map[string]string{EnvSdkAppID: "1", EnvMetricsNamespace: "sub gate"}, wantErr: `SUBGATE_METRICS_NAMESPACE must be a CloudWatch namespace`},
+		{name: "MetricsOnTheWebhooksAddress", vars: map[string]string{EnvSdkAppID: "1", EnvMetricsAddr: DefaultAddr}, wantErr: `invalid configuration: SUBGATE_METRICS_ADDR is SUBGATE_ADDR's address: /metrics is served on a listener of its own, never on the webhook's`},
+		{name: "BadFailMode", vars: map[string]string{EnvSdkAppID: "1", EnvFailMode: "allow"}, wantErr: `invalid configuration: SUBGATE_FAIL_MODE must be closed or open, not "allow"`},
 		{name: "BadLogLevel", vars: map[string]string{EnvSdkAppID: "1", EnvLogLevel: "verbose"}, wantErr: `invalid configuration: SUBGATE_LOG_LEVEL must be debug, info, warn or error, not "verbose"`},
 	}
 	for _, tt := range tests {
@@ -77,6 +88,25 @@ func TestFromEnv(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// The fail mode is read before anything else, and kept when another variable is wrong: a gate that
+// cannot start answers by it. A value it refuses reads as closed.
+func TestFailModeSurvivesOtherErrors(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{EnvFailMode: "open"}))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), EnvSdkAppID)
+	assert.Equal(t, FailOpen, c.FailMode)
+
+	c, err = FromEnv(env(map[string]string{EnvSdkAppID: "1", EnvFailMode: "opne"}))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, FailClosed, c.FailMode)
+
+	// So are the metrics' settings: an undecided answer is still counted.
+	c, err = FromEnv(env(map[string]string{EnvFailMode: "opne", EnvMetricsNamespace: "chat", EnvMetrics: "false"}))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, "chat", c.MetricsNamespace)
+	assert.False(t, c.Metrics)
 }
 
 func TestLoadPolicy(t *testing.T) {

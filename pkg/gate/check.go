@@ -7,16 +7,18 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // outcome is a decided request: the answer, its status, and what the log line says.
 type outcome struct {
-	status int
-	answer webhook.Answer
-	reason string // why a request failed or was rejected, for the log
-	warn   bool   // log at warn although the answer is OK (a relay that failed)
+	status    int
+	answer    webhook.Answer
+	reason    string // why a request failed, was rejected or could not be decided, for the log
+	warn      bool   // log at warn although the answer is OK (a relay that failed)
+	undecided bool   // the fail mode answered: subgate could not decide (see undecided)
 
 	relayed    *Response // the backend's answer to a relayed webhook, sent as it came
 	backendDur time.Duration
@@ -39,9 +41,45 @@ func (g *Gate) brokenOutcome() outcome {
 	return fault(http.StatusInternalServerError, "subgate is not configured correctly: "+g.broken.Error())
 }
 
+// decides reports whether subgate decides command itself (rather than letting it go on, or relaying
+// it): the commands a failure of subgate's own is answered by the fail mode for.
+func decides(command string) bool {
+	return command == webhook.CommandBeforeAddSubscriber
+}
+
+// undecided is the outcome of a request subgate decides but cannot, for a reason of its own
+// (cause: a configuration error, no policy yet, an internal fault): 200 and OK, with ErrorCode 1 in
+// fail mode closed (the request is rejected) or 0 in fail mode open (it goes on, nobody refused),
+// and an ErrorInfo that says subgate cannot decide and why. cause must hold no secret.
+func (g *Gate) undecided(o outcome, cause string) outcome {
+	info := "subgate cannot decide: " + cause
+	o.status, o.undecided, o.reason, o.warn = http.StatusOK, true, cause, false
+	o.relayed, o.decision = nil, nil
+	if g.failOpen {
+		o.answer = webhook.Answer{ActionStatus: webhook.StatusOK, ErrorCode: webhook.CodeProceed, ErrorInfo: info}
+	} else {
+		o.answer = webhook.Reject(info)
+	}
+	return o
+}
+
+// failMode names the gate's fail mode, for the log.
+func (g *Gate) failMode() string {
+	if g.failOpen {
+		return config.FailOpen
+	}
+	return config.FailClosed
+}
+
 // check runs the checks in their documented order; the first failure answers.
 func (g *Gate) check(ctx context.Context, r Request) outcome {
 	if g.broken != nil {
+		// No check can be trusted: a request subgate decides gets the fail mode's answer.
+		if command, ok := webhook.Single(r.Query, webhook.ParamCallbackCommand); ok && decides(command) {
+			o := outcome{command: command}
+			o.sdkAppID, _ = webhook.Single(r.Query, webhook.ParamSdkAppid)
+			return g.undecided(o, g.broken.Error())
+		}
 		return g.brokenOutcome()
 	}
 	if r.Method != http.MethodPost {
@@ -125,7 +163,7 @@ func (g *Gate) decideBody(ctx context.Context, body []byte, command string) outc
 	// in meanwhile. Only a live source's first load waits (bounded by ctx and its fetch timeout).
 	active, err := g.source.Current(ctx)
 	if err != nil {
-		return o.fail(http.StatusInternalServerError, "subgate has no policy to decide by: "+err.Error())
+		return g.undecided(o, err.Error())
 	}
 	d := active.Policy.DecideAt(g.now(), req.Channel, req.Operator, req.Subscribers)
 	o.status, o.decision, o.revision = http.StatusOK, &d, active.Revision

@@ -4,4 +4,14 @@
 //
 // A Gate also answers a webhook body invoked directly (ServeDirect, for cloud console tests) and is
 // itself an http.Handler for the local server.
+//
+// # When subgate cannot decide
+//
+// A request subgate decides (OfficialAccount.CallbackBeforeAddSubscriber) that it cannot decide for
+// a reason of its own — a configuration error (a Broken gate: no check can be trusted), no policy
+// to decide by yet (once the SdkAppid, signature and body checks passed), an internal fault — is
+// answered by the fail mode (SUBGATE_FAIL_MODE), in one place (undecided): 200 and OK, with ErrorCode
+// 1 when closed (the default) and 0 when open, and an ErrorInfo "subgate cannot decide: <cause>". Its
+// log line is at error, "undecided", with fail_mode and the cause. Every other request keeps its own
+// answer; under a configuration error, that is 500 FAIL naming it.
 package gate

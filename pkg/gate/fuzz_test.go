@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ func checkAnswer(t *testing.T, g *Gate, req Request, resp Response) {
 	}
 	if err := json.Unmarshal(resp.Body, &answer); err != nil || answer.ActionStatus == nil || answer.ErrorCode == nil || answer.ErrorInfo == nil {
 		t.Fatalf("answer is not a webhook answer: %s", resp.Body)
+	}
+	if strings.HasPrefix(*answer.ErrorInfo, "subgate cannot decide: ") {
+		t.Fatalf("a working gate could not decide (an internal fault): %s", resp.Body)
 	}
 	if *answer.ActionStatus != webhook.StatusOK {
 		return

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"github.com/subgate/subgate/internal/syncbuf"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
-	"github.com/subgate/subgate/pkg/source"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -253,25 +251,6 @@ func TestServeDirect(t *testing.T) {
 	}
 }
 
-func TestBroken(t *testing.T) {
-	var logs bytes.Buffer
-	g := FromEnv(func(k string) string {
-		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicyFile: "testdata/missing.yaml"}[k]
-	}, &logs)
-	require.Error(t, g.Err())
-	want := `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"subgate is not configured correctly: invalid configuration: SUBGATE_POLICY_FILE: policy file: open testdata/missing.yaml: no such file or directory"}`
-
-	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
-	assert.Equal(t, 500, resp.StatusCode)
-	assert.Equal(t, want, string(resp.Body))
-	assert.Equal(t, want, string(g.ServeDirect(context.Background(), sample(t), "")))
-
-	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
-	require.Len(t, lines, 3)
-	assert.Contains(t, lines[0], `"level":"ERROR","msg":"subgate cannot start: fix the configuration"`)
-	assert.Contains(t, lines[0], "SUBGATE_POLICY_FILE")
-}
-
 func TestFromEnv(t *testing.T) {
 	var logs bytes.Buffer
 	g := FromEnv(func(k string) string {
@@ -285,24 +264,11 @@ func TestFromEnv(t *testing.T) {
 	delete(started, "version")
 	assert.Contains(t, started, "load_ms")
 	delete(started, "load_ms")
-	assert.Equal(t, map[string]any{"level": "INFO", "msg": "started", "sdkappid": appID, "token": false, "forward": false,
+	assert.Equal(t, map[string]any{"level": "INFO", "msg": "started", "sdkappid": appID, "token": false, "forward": false, "fail_mode": "closed",
 		"policy": testPolicy(t, `deny: ["leckie"]`).Info().Revision, "policy_origin": "SUBGATE_POLICY", "indexed": false,
 		"exact_ids": float64(1), "patterns": float64(0), "channels": float64(0), "trusted_operators": float64(0)}, started)
 	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
 	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["leckie"]}`, string(resp.Body))
-}
-
-// A fault inside the decision is answered 500 and logged with its stack; the gate keeps serving.
-func TestPanicIsRecovered(t *testing.T) {
-	var logs bytes.Buffer
-	g := withSource(config.Config{SdkAppID: appID}, source.Static(&source.Active{}), NewLogger(&logs, slog.LevelInfo)) // a nil policy panics in Decide
-	req := Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)}
-	resp := g.Serve(context.Background(), req)
-	assert.Equal(t, 500, resp.StatusCode)
-	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`, string(resp.Body))
-	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`, string(g.ServeDirect(context.Background(), sample(t), "")))
-	assert.Contains(t, logs.String(), `"msg":"internal fault"`)
-	assert.Contains(t, logs.String(), `"stack":"goroutine`)
 }
 
 func TestConcurrentRequests(t *testing.T) {
@@ -348,7 +314,7 @@ func TestUnrecognised(t *testing.T) {
 	assert.Contains(t, logs.String(), `"level":"WARN","msg":"failed","request_id":"inv-9","reason":"event not recognised: payload is not JSON"`)
 
 	// A configuration error is the more useful answer: it names what to fix.
-	broken := Broken(errors.New("SUBGATE_SDKAPPID is not set"), NewLogger(&logs, slog.LevelInfo))
+	broken := Broken(errors.New("SUBGATE_SDKAPPID is not set"), config.FailClosed, NewLogger(&logs, slog.LevelInfo))
 	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"subgate is not configured correctly: SUBGATE_SDKAPPID is not set"}`,
 		string(broken.Unrecognised(context.Background(), "", "payload is not JSON")))
 }
@@ -357,31 +323,4 @@ func TestServeDirectNotJSON(t *testing.T) {
 	var logs bytes.Buffer
 	got := newGate(t, false, &logs).ServeDirect(context.Background(), []byte(`[1]`), "")
 	assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: body is not a JSON object"}`, string(got))
-}
-
-// A policy URL whose store cannot be reached, and no fallback: every decision is answered 500
-// naming the cause (as a configuration error is), the other commands still go on, and the gate
-// keeps serving.
-func TestNoPolicyYetIsAnsweredAsAConfigurationError(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closed := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	var logs syncbuf.Buffer
-	g := FromEnv(func(k string) string {
-		return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicyURL: "http://" + closed + "/policy.bundle",
-			config.EnvPolicyFetchTimeout: "200ms"}[k]
-	}, &logs)
-	require.NoError(t, g.Err())
-	assert.Contains(t, logs.String(), `"policy_url":"http://`+closed+`/policy.bundle"`)
-	for range 2 {
-		resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
-		assert.Equal(t, 500, resp.StatusCode)
-		assert.Contains(t, string(resp.Body), `"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"subgate has no policy to decide by: `)
-		assert.Contains(t, string(resp.Body), "policy store unreachable")
-		assert.Contains(t, string(g.ServeDirect(context.Background(), sample(t), "")), `"ErrorInfo":"subgate has no policy to decide by: `)
-	}
-	other := g.Serve(context.Background(), Request{Method: "POST", Query: query("C2C.CallbackBeforeSendMsg"), Body: []byte(`{}`)})
-	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, string(other.Body), "other commands never wait for a policy")
-	assert.Contains(t, logs.String(), `"status":500`)
 }

@@ -28,14 +28,14 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := Request{Method: r.Method, Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Header: r.Header, RequestID: requestID(r.Header)}
 	if err := CheckEnvelope(req); err != nil {
-		writeResponse(w, req.RequestID, g.Refuse(r.Context(), req.RequestID, err.Error(), nil))
+		writeResponse(w, req.RequestID, g.Refuse(r.Context(), req, err.Error(), nil))
 		return
 	}
 	if r.Method == http.MethodPost {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {
 			// The client stopped sending (or the server's read timeout cut it off).
-			writeResponse(w, req.RequestID, g.Refuse(r.Context(), req.RequestID, "the request body could not be read", err))
+			writeResponse(w, req.RequestID, g.Refuse(r.Context(), req, "the request body could not be read", err))
 			return
 		}
 		req.Body = body

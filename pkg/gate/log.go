@@ -3,15 +3,23 @@ package gate
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/subgate/subgate/pkg/metrics"
 	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/webhook"
 )
 
-// logOutcome writes the one line a request gets: info when it was decided, warn when it failed.
+// logOutcome writes the one line a request gets: info when it was decided, warn when it failed,
+// error when subgate could not decide it. took is the time the gate spent on it. The line names the
+// request's outcome, and carries what the gate's metrics add to it (see metrics.Metrics); when the
+// log level leaves the line out, those metric attributes are still written, alone.
 func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took time.Duration) {
 	level, msg := slog.LevelInfo, "decided"
 	switch {
+	case o.undecided:
+		level, msg = slog.LevelError, "undecided"
 	case o.relayed != nil:
 		msg = "relayed"
 	case o.answer.ActionStatus != "OK":
@@ -19,10 +27,14 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 	case o.warn:
 		level = slog.LevelWarn
 	}
+	now := time.Now()
+	kind := o.kind()
+	m := g.observe(o, kind, took, now)
 	if !g.log.Enabled(ctx, level) {
+		metrics.WriteAlone(ctx, g.log.Handler(), now, level, m)
 		return
 	}
-	attrs := make([]slog.Attr, 0, 16)
+	attrs := make([]slog.Attr, 0, 24)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
 		slog.String("command", o.command),
@@ -37,10 +49,14 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 		slog.Int("refused", len(o.answer.Refused)),
 		slog.Int("error_code", o.answer.ErrorCode),
 		slog.Int("status", o.status),
-		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+		slog.String("outcome", string(kind)),
+		slog.Float64("duration_ms", ms(took)),
 	)
 	if o.backendDur > 0 {
-		attrs = append(attrs, slog.Float64("backend_ms", float64(o.backendDur.Microseconds())/1000))
+		attrs = append(attrs, slog.Float64("backend_ms", ms(o.backendDur)))
+	}
+	if o.undecided {
+		attrs = append(attrs, slog.String("fail_mode", g.failMode()))
 	}
 	if o.reason != "" {
 		attrs = append(attrs, slog.String("reason", o.reason))
@@ -51,12 +67,80 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 	if o.decision != nil {
 		attrs = g.decisionAttrs(ctx, attrs, o.decision)
 	}
-	// The record goes to the handler directly: Logger.LogAttrs would also capture the caller's
-	// program counter, which the handler (no AddSource) never writes.
-	r := slog.NewRecord(time.Now(), level, msg, 0)
+	g.write(ctx, now, level, msg, append(attrs, m...))
+}
+
+// logRefusal writes the line of a request refused before it could be read as a request (an event
+// over the limits or not recognised): its ID, status (0 for none), reason and outcome, with the
+// metrics' attributes as logOutcome adds them.
+func (g *Gate) logRefusal(ctx context.Context, requestID string, status int, reason string) {
+	now := time.Now()
+	m := g.observe(outcome{}, metrics.Invalid, 0, now)
+	if !g.log.Enabled(ctx, slog.LevelWarn) {
+		metrics.WriteAlone(ctx, g.log.Handler(), now, slog.LevelWarn, m)
+		return
+	}
+	attrs := []slog.Attr{slog.String("request_id", requestID)}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	attrs = append(attrs, slog.String("reason", reason), slog.String("outcome", string(metrics.Invalid)))
+	g.write(ctx, now, slog.LevelWarn, "failed", append(attrs, m...))
+}
+
+// write writes one line. The record goes to the handler directly: Logger.LogAttrs would also
+// capture the caller's program counter, which the handler (no AddSource) never writes.
+func (g *Gate) write(ctx context.Context, t time.Time, level slog.Level, msg string, attrs []slog.Attr) {
+	r := slog.NewRecord(t, level, msg, 0)
 	r.AddAttrs(attrs...)
 	_ = g.log.Handler().Handle(ctx, r)
 }
+
+// observe gives the gate's metrics the record of a request whose outcome is kind, and returns the
+// attributes they add to its line (nil without metrics).
+func (g *Gate) observe(o outcome, kind metrics.Outcome, took time.Duration, now time.Time) []slog.Attr {
+	if g.metrics == nil {
+		return nil
+	}
+	rec := metrics.Record{Outcome: kind, Refused: len(o.answer.Refused), Duration: took - o.backendDur, Time: now}
+	if d := o.decision; d != nil && d.Shadow {
+		rec.Shadow, rec.WouldRefuse = true, wouldRefuse(d)
+	}
+	return g.metrics.Request(rec)
+}
+
+// kind is the request's outcome, as its line and its metrics name it.
+func (o outcome) kind() metrics.Outcome {
+	switch {
+	case o.undecided:
+		return metrics.Undecided
+	case o.relayed != nil:
+		return metrics.Relayed
+	case o.status == http.StatusUnauthorized || o.status == http.StatusForbidden:
+		return metrics.Unauthorized
+	case o.status >= 400 && o.status < 500:
+		return metrics.Invalid
+	case o.decision == nil:
+		return metrics.Other
+	case o.answer.ErrorCode != webhook.CodeProceed:
+		return metrics.Rejected
+	case len(o.answer.Refused) > 0:
+		return metrics.Refused
+	}
+	return metrics.Allowed
+}
+
+// wouldRefuse is how many subscribers a decision refuses: all of a rejected request's, else those
+// it lists (each once). For a shadow decision, who would have been refused.
+func wouldRefuse(d *policy.Decision) int {
+	if d.Rejected {
+		return len(d.Subscribers)
+	}
+	return len(d.Refused)
+}
+
+// ms is a duration in milliseconds, to the microsecond, as the log lines give them.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // MaxLoggedSubscribers is the most subscribers a log line names with their rules; past it, the
 // line says how many it left out.
@@ -75,7 +159,7 @@ type loggedVerdict struct {
 func (g *Gate) decisionAttrs(ctx context.Context, attrs []slog.Attr, d *policy.Decision) []slog.Attr {
 	refused, rejected := "refused_by", "rule"
 	if d.Shadow {
-		attrs = append(attrs, slog.String("mode", "shadow"))
+		attrs = append(attrs, slog.String("mode", "shadow"), slog.Int("would_refuse", wouldRefuse(d)))
 		refused, rejected = "would_refuse_by", "would_reject"
 	}
 	if d.Rule.Kind() != policy.NoRule {

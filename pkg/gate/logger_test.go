@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -22,7 +23,7 @@ func TestNewLoggerRequestLine(t *testing.T) {
 	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}
 	g.logOutcome(t.Context(), "c6af9ac6", outcome{
 		command: "OfficialAccount.CallbackBeforeAddSubscriber", sdkAppID: "1400000001", channel: "@TOA#_test_for_penn",
-		operator: "107867", subscribers: 2, status: 200, answer: webhook.Proceed([]string{"jared"}),
+		operator: "107867", subscribers: 2, status: 200, answer: webhook.Proceed([]string{"jared"}), decision: &policy.Decision{Refused: []string{"jared"}},
 	}, 120*time.Microsecond)
 	line := out.String()
 	require.True(t, strings.HasPrefix(line, `{"time":"`), line)
@@ -30,7 +31,7 @@ func TestNewLoggerRequestLine(t *testing.T) {
 	require.True(t, ok, line)
 	assert.Equal(t, `"INFO","msg":"decided","request_id":"c6af9ac6","command":"OfficialAccount.CallbackBeforeAddSubscriber",`+
 		`"sdkappid":"1400000001","official_account":"@TOA#_test_for_penn","operator_account":"107867","subscribers":2,"refused":1,`+
-		`"error_code":0,"status":200,"duration_ms":0.12}`+"\n", rest)
+		`"error_code":0,"status":200,"outcome":"refused","duration_ms":0.12}`+"\n", rest)
 }
 
 func TestNewLoggerLevelAndWholeLines(t *testing.T) {

@@ -19,10 +19,10 @@ import (
 // is the gate's to answer. req.RequestID goes into the log line in every case.
 func Serve(ctx context.Context, g *gate.Gate, kind Kind, req gate.Request, readErr error) gate.Response {
 	if readErr != nil {
-		return g.Refuse(ctx, req.RequestID, fmt.Sprintf("the %s cannot be read: %v", kind, readErr), nil)
+		return g.Refuse(ctx, req, fmt.Sprintf("the %s cannot be read: %v", kind, readErr), nil)
 	}
 	if err := gate.CheckEnvelope(req); err != nil {
-		return g.Refuse(ctx, req.RequestID, err.Error(), nil)
+		return g.Refuse(ctx, req, err.Error(), nil)
 	}
 	return g.Serve(ctx, req)
 }

@@ -56,3 +56,40 @@ func Run(ctx context.Context, ln net.Listener, handler http.Handler, logger *slo
 	}
 	return nil
 }
+
+// Site is a handler and the address it is served on.
+type Site struct {
+	Addr    string
+	Handler http.Handler
+}
+
+// RunAll listens on every site's address (failing before anything is served if one cannot be
+// listened on), then serves each as Run does until ctx ends or one of them fails; each then shuts
+// down gracefully. It returns the first error.
+func RunAll(ctx context.Context, logger *slog.Logger, sites ...Site) error {
+	listeners := make([]net.Listener, 0, len(sites))
+	for _, s := range sites {
+		ln, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			for _, l := range listeners {
+				_ = l.Close()
+			}
+			return err
+		}
+		listeners = append(listeners, ln)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, len(sites))
+	for i, s := range sites {
+		go func() { done <- Run(ctx, listeners[i], s.Handler, logger) }()
+	}
+	var first error
+	for range sites {
+		if err := <-done; err != nil && first == nil {
+			first = err
+		}
+		stop() // one site ending ends the others
+	}
+	return first
+}

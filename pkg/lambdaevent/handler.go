@@ -10,6 +10,7 @@ import (
 
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
+	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // Handler answers Lambda invocations with Gate. It implements aws-lambda-go's lambda.Handler.
@@ -28,24 +29,35 @@ type httpEvent interface {
 
 // Invoke answers one invocation. It never returns an error and never panics: a failure to
 // translate the event is a FAIL answer, and a panic is recovered, logged once with its stack and
-// answered 500 FAIL in the event's response shape (the bare FAIL answer before the event is known),
-// so the runtime never reports a function error or restarts. The gate works within the
-// invocation's deadline, less the time kept to answer (see gate.WithAnswerTime).
+// answered as the gate answers an internal fault (gate.Gate.Fault: by the fail mode when the event
+// carries a command subgate decides, else 500 FAIL), in the event's response shape (the bare answer
+// before the event is known), so the runtime never reports a function error or restarts. The gate
+// works within the invocation's deadline, less the time kept to answer (see gate.WithAnswerTime).
 func (h Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	var requestID string
-	fault := func() []byte { return gate.InternalFault().Body }
+	command := func() string { return "" } // the event's CallbackCommand, read only after a panic
+	respond := func(resp gate.Response) []byte { return resp.Body }
 	defer func() {
 		if p := recover(); p != nil {
 			h.Gate.Logger().Error("internal fault", "request_id", requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			answer = fault()
+			answer = respond(h.Gate.Fault(context.Background(), requestID, command))
 		}
 	}()
 	kind, what := detect(payload)
 	var event httpEvent
 	var readErr error
-	if kind != httpevent.WebhookBody && kind != httpevent.Unrecognised {
+	switch kind {
+	case httpevent.WebhookBody:
+		command = func() string { c, _ := webhook.Command(payload); return c }
+	case httpevent.Unrecognised:
+	default:
 		event, readErr = decodeHTTPEvent(kind, payload)
-		fault = func() []byte { return httpevent.Encode(event.response(gate.InternalFault())) }
+		command = func() string {
+			req, _ := event.request()
+			c, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand)
+			return c
+		}
+		respond = func(resp gate.Response) []byte { return httpevent.Encode(event.response(resp)) }
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID

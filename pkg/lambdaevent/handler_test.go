@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,23 +247,30 @@ func answerJSON(t *testing.T, a webhook.Answer) string {
 	return string(a.Encode())
 }
 
+// A configuration error: the requests subgate decides get the fail mode's answer (closed by
+// default), 200 and naming the error; anything else 500 FAIL naming it.
 func TestInvokeBrokenConfiguration(t *testing.T) {
 	var logs bytes.Buffer
 	g := gate.FromEnv(func(string) string { return "" }, &logs)
 	require.Error(t, g.Err())
-	const info = `subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`
+	const problem = `invalid configuration: SUBGATE_SDKAPPID is not set: set it to your app's SDKAppID (digits, from the Chat console)`
+	const undecided = `{\"ActionStatus\":\"OK\",\"ErrorCode\":1,\"ErrorInfo\":\"subgate cannot decide: ` + problem + `\"}`
+	const info = `subgate is not configured correctly: ` + problem
+	otherCommand := bytes.ReplaceAll(fixture(t, "http-api-base64-body.json"), []byte("OfficialAccount.CallbackBeforeAddSubscriber"), []byte("C2C.CallbackBeforeSendMsg"))
 	tests := []struct {
 		name    string
 		payload []byte
 		want    string
 	}{
 		{"HTTPAPIEvent", fixture(t, "http-api-base64-body.json"),
-			`{"statusCode":500,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"` + info + `\"}","isBase64Encoded":false}`},
-		{"BadBase64StillNamesTheConfiguration", fixture(t, "http-api-bad-base64.json"),
-			`{"statusCode":500,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"` + info + `\"}","isBase64Encoded":false}`},
+			`{"statusCode":200,"headers":` + headersJSON + `,"body":"` + undecided + `","isBase64Encoded":false}`},
+		{"BadBase64IsUndecidedToo", fixture(t, "http-api-bad-base64.json"),
+			`{"statusCode":200,"headers":` + headersJSON + `,"body":"` + undecided + `","isBase64Encoded":false}`},
 		{"ALBEvent", fixture(t, "alb-webhook.json"),
-			`{"statusCode":500,"statusDescription":"500 Internal Server Error","headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"` + info + `\"}","isBase64Encoded":false}`},
-		{"WebhookBody", seedSample(t), `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"` + info + `"}`},
+			`{"statusCode":200,"statusDescription":"200 OK","headers":` + headersJSON + `,"body":"` + undecided + `","isBase64Encoded":false}`},
+		{"OtherCommand", otherCommand,
+			`{"statusCode":500,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"FAIL\",\"ErrorCode\":1,\"ErrorInfo\":\"` + info + `\"}","isBase64Encoded":false}`},
+		{"WebhookBody", seedSample(t), strings.ReplaceAll(undecided, `\"`, `"`)},
 		{"UnrecognisedPayloadNamesTheConfiguration", []byte("not JSON"), `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"` + info + `"}`},
 	}
 	for _, tt := range tests {

@@ -25,10 +25,11 @@ import (
 )
 
 const (
-	sampleQuery   = "SdkAppid=1400000001&CallbackCommand=OfficialAccount.CallbackBeforeAddSubscriber&contenttype=json&ClientIP=203.0.113.7&OptPlatform=RESTAPI"
-	otherCommand  = "SdkAppid=1400000001&CallbackCommand=Group.CallbackAfterSendMsg&contenttype=json"
-	answerProceed = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`
-	answerFault   = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`
+	sampleQuery     = "SdkAppid=1400000001&CallbackCommand=OfficialAccount.CallbackBeforeAddSubscriber&contenttype=json&ClientIP=203.0.113.7&OptPlatform=RESTAPI"
+	otherCommand    = "SdkAppid=1400000001&CallbackCommand=Group.CallbackAfterSendMsg&contenttype=json"
+	answerProceed   = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`
+	answerFault     = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`
+	answerUndecided = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"subgate cannot decide: internal error; see its log"}`
 )
 
 // httpAPIEvent returns an HTTP API event (payload 2.0) posting body with the raw query string.
@@ -57,6 +58,8 @@ type panickingContext struct{ context.Context }
 
 func (panickingContext) Value(any) any { panic("reading the context failed") }
 
+// A panic in the core or in the handler's own code is logged once with its stack, and answered as
+// an internal fault: by the fail mode (closed here) for a command subgate decides, else 500.
 func TestInvokeRecoversPanics(t *testing.T) {
 	sample := string(seedSample(t))
 	albEvent, err := json.Marshal(events.ALBTargetGroupRequest{
@@ -73,14 +76,14 @@ func TestInvokeRecoversPanics(t *testing.T) {
 		payload []byte
 		want    string
 	}{
-		{"CorePanicHTTPAPI", false, context.Background(), httpAPIPayload(t, sampleQuery, nil, sample, false), proxyAnswer(500, answerFault)},
+		{"CorePanicHTTPAPI", false, context.Background(), httpAPIPayload(t, sampleQuery, nil, sample, false), proxyAnswer(200, answerUndecided)},
 		{"CorePanicALB", false, context.Background(), albEvent,
-			`{"statusCode":500,"statusDescription":"500 Internal Server Error","headers":` + headersJSON + `,"body":` + mustQuote(answerFault) + `,"isBase64Encoded":false}`},
-		{"CorePanicWebhookBody", false, context.Background(), []byte(sample), answerFault},
-		{"HandlerPanicHTTPAPI", true, panickingContext{context.Background()}, httpAPIPayload(t, sampleQuery, nil, sample, false), proxyAnswer(500, answerFault)},
+			`{"statusCode":200,"statusDescription":"200 OK","headers":` + headersJSON + `,"body":` + mustQuote(answerUndecided) + `,"isBase64Encoded":false}`},
+		{"CorePanicWebhookBody", false, context.Background(), []byte(sample), answerUndecided},
+		{"HandlerPanicHTTPAPI", true, panickingContext{context.Background()}, httpAPIPayload(t, sampleQuery, nil, sample, false), proxyAnswer(200, answerUndecided)},
 		{"HandlerPanicALB", true, panickingContext{context.Background()}, albEvent,
-			`{"statusCode":500,"statusDescription":"500 Internal Server Error","headers":` + headersJSON + `,"body":` + mustQuote(answerFault) + `,"isBase64Encoded":false}`},
-		{"HandlerPanicWebhookBody", true, panickingContext{context.Background()}, []byte(sample), answerFault},
+			`{"statusCode":200,"statusDescription":"200 OK","headers":` + headersJSON + `,"body":` + mustQuote(answerUndecided) + `,"isBase64Encoded":false}`},
+		{"HandlerPanicWebhookBody", true, panickingContext{context.Background()}, []byte(sample), answerUndecided},
 		{"HandlerPanicUnrecognised", true, panickingContext{context.Background()}, []byte(`{}`), answerFault},
 	}
 	for _, tt := range tests {
@@ -95,6 +98,7 @@ func TestInvokeRecoversPanics(t *testing.T) {
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(out))
 			assert.Equal(t, 1, testkit.CountFaults(t, logs.String()), "logged once")
+			assert.Equal(t, 1, strings.Count(logs.String(), `"msg":"undecided"`)+strings.Count(logs.String(), `"status":500`), "and the request's line")
 
 			// The handler keeps serving: a command that needs no policy is still answered.
 			out, err = h.Invoke(context.Background(), httpAPIPayload(t, otherCommand, nil, `{}`, false))

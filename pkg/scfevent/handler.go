@@ -10,6 +10,7 @@ import (
 
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
+	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // Handler answers SCF invocations. It is a scf-go-lib cloudfunction.Handler: it takes the raw
@@ -44,25 +45,39 @@ type invocation struct {
 
 // Invoke answers one invocation. It never returns an error: every failure is an answer the caller
 // can read, because an SCF function error would tell Chat nothing. A panic is recovered, logged
-// once with its stack and answered 500 FAIL in the event's response shape (the bare FAIL answer
-// for a webhook body or an unrecognised payload). The gate works within the invocation's deadline,
-// less the time kept to answer (see gate.WithAnswerTime).
+// once with its stack and answered as the gate answers an internal fault (gate.Gate.Fault: by the
+// fail mode when the event carries a command subgate decides, else 500 FAIL), in the event's
+// response shape (the bare answer for a webhook body or an unrecognised payload). The gate works
+// within the invocation's deadline, less the time kept to answer (see gate.WithAnswerTime).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
 	inv := invocation{gate: h.Gate(), payload: payload}
-	fault := func() []byte { return gate.InternalFault().Body }
+	command := func() string { return "" } // the event's CallbackCommand, read only after a panic
+	respond := func(resp gate.Response) []byte { return resp.Body }
 	defer func() {
 		if p := recover(); p != nil {
 			inv.gate.Logger().Error("internal fault", "request_id", inv.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			answer = fault()
+			answer = respond(inv.gate.Fault(context.Background(), inv.requestID, command))
 		}
 	}()
 	kind, fields, why := detect(payload)
 	inv.fields = fields
 	switch kind {
 	case httpevent.APIGateway:
-		fault = func() []byte { return httpevent.Encode(NewAPIGatewayResponse(gate.InternalFault())) }
+		command = func() string {
+			e, _ := decodeAPIGateway(fields)
+			req, _ := e.Request("")
+			return queryCommand(req)
+		}
+		respond = func(resp gate.Response) []byte { return httpevent.Encode(NewAPIGatewayResponse(resp)) }
 	case httpevent.FunctionURL:
-		fault = func() []byte { return httpevent.Encode(NewFunctionURLResponse(gate.InternalFault())) }
+		command = func() string {
+			e, _ := decodeFunctionURL(fields)
+			req, _ := e.Request("")
+			return queryCommand(req)
+		}
+		respond = func(resp gate.Response) []byte { return httpevent.Encode(NewFunctionURLResponse(resp)) }
+	case httpevent.WebhookBody:
+		command = func() string { c, _ := webhook.Command(payload); return c }
 	}
 	inv.requestID = RequestID(ctx)
 	ctx, cancel := gate.WithAnswerTime(ctx)
@@ -77,6 +92,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 		return h.serveWebhookBody(inv), nil
 	}
 	return inv.gate.Unrecognised(ctx, inv.requestID, why), nil
+}
+
+// queryCommand is the CallbackCommand of a request's query ("" when absent or repeated).
+func queryCommand(req gate.Request) string {
+	c, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand)
+	return c
 }
 
 // RequestID is the SCF request ID of the invocation ctx belongs to, "" outside one.

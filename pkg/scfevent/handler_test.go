@@ -1,6 +1,7 @@
 package scfevent
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -208,20 +209,26 @@ func mustJSON(v any) []byte {
 	return out
 }
 
+// A configuration error: the requests subgate decides get the fail mode's answer (closed by
+// default), 200 and naming the error; anything else 500 FAIL naming it.
 func TestHandlerBrokenConfiguration(t *testing.T) {
-	const problem = "subgate is not configured correctly: invalid configuration: SUBGATE_SDKAPPID is not set: " +
+	const problem = "invalid configuration: SUBGATE_SDKAPPID is not set: " +
 		"set it to your app's SDKAppID (digits, from the Chat console)"
+	undecided := `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"subgate cannot decide: ` + problem + `"}`
+	notConfigured := failure("subgate is not configured correctly: " + problem)
 	h, log := newTestHandler(func(string) string { return "" })
+	otherCommand := bytes.ReplaceAll(readDeployEvent(t, "scf-function-url.json"), []byte("OfficialAccount.CallbackBeforeAddSubscriber"), []byte("C2C.CallbackBeforeSendMsg"))
 	tests := []struct {
 		name    string
 		payload []byte
 		want    string
 	}{
-		{name: "FunctionURL", payload: readDeployEvent(t, "scf-function-url.json"), want: functionURLAnswer(500, failure(problem))},
-		{name: "APIGateway", payload: readDeployEvent(t, "scf-apigw.json"), want: apiGatewayAnswer(500, failure(problem))},
-		{name: "UnreadableAPIGateway", payload: readFixture(t, "apigw-base64-bad.json"), want: apiGatewayAnswer(500, failure(problem))},
-		{name: "WebhookBody", payload: readFixture(t, "webhook-body.json"), want: failure(problem)},
-		{name: "NotJSON", payload: []byte("not json"), want: failure(problem)},
+		{name: "FunctionURL", payload: readDeployEvent(t, "scf-function-url.json"), want: functionURLAnswer(200, undecided)},
+		{name: "APIGateway", payload: readDeployEvent(t, "scf-apigw.json"), want: apiGatewayAnswer(200, undecided)},
+		{name: "UnreadableAPIGateway", payload: readFixture(t, "apigw-base64-bad.json"), want: apiGatewayAnswer(200, undecided)},
+		{name: "WebhookBody", payload: readFixture(t, "webhook-body.json"), want: undecided},
+		{name: "OtherCommand", payload: otherCommand, want: functionURLAnswer(500, notConfigured)},
+		{name: "NotJSON", payload: []byte("not json"), want: notConfigured},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,7 +239,7 @@ func TestHandlerBrokenConfiguration(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(log.String(), `"msg":"subgate cannot start: fix the configuration"`),
 		"the configuration error is logged once, when the gate is built")
-	assert.Contains(t, log.String(), "SUBGATE_SDKAPPID is not set")
+	assert.Equal(t, 4, strings.Count(log.String(), `"level":"ERROR","msg":"undecided"`), "each undecided request is logged at error")
 }
 
 func TestHandlerBuildsGateOnceOnFirstInvocation(t *testing.T) {

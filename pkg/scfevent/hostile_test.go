@@ -19,7 +19,10 @@ import (
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
-const answerFault = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`
+const (
+	answerFault     = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`
+	answerUndecided = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"subgate cannot decide: internal error; see its log"}`
+)
 
 // chatQuery is the query Chat sends with the sample request.
 func chatQuery() map[string]any {
@@ -44,6 +47,8 @@ type panickingContext struct{ context.Context }
 
 func (panickingContext) Value(any) any { panic("reading the context failed") }
 
+// A panic in the core or in the handler's own code is logged once with its stack, and answered as
+// an internal fault: by the fail mode (closed here) for a command subgate decides, else 500.
 func TestHandlerRecoversPanics(t *testing.T) {
 	panicking := panickingContext{context.Background()}
 	tests := []struct {
@@ -53,12 +58,12 @@ func TestHandlerRecoversPanics(t *testing.T) {
 		payload []byte
 		want    string
 	}{
-		{"CorePanicFunctionURL", false, context.Background(), functionURLPayload(chatQuery(), nil, sampleBody), functionURLAnswer(500, answerFault)},
-		{"CorePanicAPIGateway", false, context.Background(), apiGatewayPayload(chatQuery(), sampleBody, false), apiGatewayAnswer(500, answerFault)},
-		{"CorePanicWebhookBody", false, context.Background(), []byte(sampleBody), answerFault},
-		{"HandlerPanicFunctionURL", true, panicking, functionURLPayload(chatQuery(), nil, sampleBody), functionURLAnswer(500, answerFault)},
-		{"HandlerPanicAPIGateway", true, panicking, apiGatewayPayload(chatQuery(), sampleBody, false), apiGatewayAnswer(500, answerFault)},
-		{"HandlerPanicWebhookBody", true, panicking, []byte(sampleBody), answerFault},
+		{"CorePanicFunctionURL", false, context.Background(), functionURLPayload(chatQuery(), nil, sampleBody), functionURLAnswer(200, answerUndecided)},
+		{"CorePanicAPIGateway", false, context.Background(), apiGatewayPayload(chatQuery(), sampleBody, false), apiGatewayAnswer(200, answerUndecided)},
+		{"CorePanicWebhookBody", false, context.Background(), []byte(sampleBody), answerUndecided},
+		{"HandlerPanicFunctionURL", true, panicking, functionURLPayload(chatQuery(), nil, sampleBody), functionURLAnswer(200, answerUndecided)},
+		{"HandlerPanicAPIGateway", true, panicking, apiGatewayPayload(chatQuery(), sampleBody, false), apiGatewayAnswer(200, answerUndecided)},
+		{"HandlerPanicWebhookBody", true, panicking, []byte(sampleBody), answerUndecided},
 		{"HandlerPanicUnrecognised", true, panicking, []byte(`{}`), answerFault},
 	}
 	for _, tt := range tests {
@@ -73,6 +78,7 @@ func TestHandlerRecoversPanics(t *testing.T) {
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(out))
 			assert.Equal(t, 1, testkit.CountFaults(t, log.String()), "logged once")
+			assert.Equal(t, 1, strings.Count(log.String(), `"msg":"undecided"`)+strings.Count(log.String(), `"status":500`), "and the request's line")
 
 			// The handler keeps serving: a command that needs no policy is still answered.
 			other := chatQuery()

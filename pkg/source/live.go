@@ -11,6 +11,7 @@ import (
 
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/metrics"
 	"github.com/subgate/subgate/pkg/store"
 )
 
@@ -19,6 +20,7 @@ type live struct {
 	fetcher  *store.Fetcher
 	origin   string // the URL as messages show it
 	log      *slog.Logger
+	metrics  metrics.Metrics // nil when none (see Source.ReportTo)
 	refresh  time.Duration
 	timeout  time.Duration
 	now      func() time.Time
@@ -55,6 +57,9 @@ type attempt struct {
 	fetched atomic.Bool   // the store has answered: the bundle is being verified and loaded
 	done    chan struct{} // closed when its outcome is in state
 }
+
+// msgRefreshFailed is the message of the line a failed refresh writes.
+const msgRefreshFailed = "policy refresh failed"
 
 // errAbandoned cancels a fetch that was lost to a freeze and replaced.
 var errAbandoned = errors.New("abandoned: the process was frozen during the fetch, and a new fetch replaced it")
@@ -237,7 +242,15 @@ func (l *live) finish(a *attempt, o outcome) {
 	next := *prev
 	level, msg, attrs := l.judge(a, o, prev, &next)
 	l.state.Store(&next)
-	l.log.LogAttrs(context.Background(), level, msg, attrs...)
+	var m []slog.Attr
+	if msg == msgRefreshFailed && l.metrics != nil {
+		m = l.metrics.RefreshFailed(time.Now())
+	}
+	if ctx := context.Background(); l.log.Enabled(ctx, level) {
+		l.log.LogAttrs(ctx, level, msg, append(attrs, m...)...)
+	} else {
+		metrics.WriteAlone(ctx, l.log.Handler(), time.Now(), level, m)
+	}
 	l.attempt = nil
 }
 
@@ -256,7 +269,7 @@ func (l *live) judge(a *attempt, o outcome, prev *state, next *state) (slog.Leve
 		if next.active == nil && l.fallback != nil {
 			next.active, next.due = l.fallback, a.started.Add(l.refresh)
 		}
-		return slog.LevelWarn, "policy refresh failed", []slog.Attr{origin, slog.String("error", err.Error()), slog.String("deciding", deciding(next)), fetchMS}
+		return slog.LevelWarn, msgRefreshFailed, []slog.Attr{origin, slog.String("error", err.Error()), slog.String("deciding", deciding(next)), fetchMS}
 	}
 	switch {
 	case o.fetchErr != nil && o.fetchTook > 2*l.timeout:

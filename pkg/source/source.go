@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/metrics"
 	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/store"
 )
@@ -123,6 +124,28 @@ func (s *Source) Current(ctx context.Context) (*Active, error) {
 		return s.static, nil
 	}
 	return s.live.current(ctx)
+}
+
+// ReportTo makes the source report each failed refresh to m (nil: to nothing): its attributes go on
+// the "policy refresh failed" line, which is written, or its metrics alone, whatever the log level.
+// Call it before the source is used.
+func (s *Source) ReportTo(m metrics.Metrics) {
+	if s.live != nil {
+		s.live.metrics = m
+	}
+}
+
+// Deciding is the revision of the policy that decides now: the static one's, or a live source's
+// last good bundle's or fallback's; "" when a live source has none yet. It starts nothing and waits
+// for nothing.
+func (s *Source) Deciding() string {
+	if s.live == nil {
+		return s.static.Revision
+	}
+	if a := s.live.state.Load().active; a != nil {
+		return a.Revision
+	}
+	return ""
 }
 
 // Prefetch starts a live source's first fetch in the background, so that the first call to
