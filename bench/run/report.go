@@ -22,6 +22,7 @@ type results struct {
 	cold        []*coldCase
 	warm        []*warmCase
 	live        []*liveRun
+	worst       []*worstCase
 	gobench     []*goBench
 	took        time.Duration
 }
@@ -40,6 +41,7 @@ func (r *results) write(w io.Writer) {
 	r.writeRSS(w)
 	r.writeSizes(w)
 	r.writeLive(w)
+	r.writeWorst(w)
 	r.writeGo(w)
 	fmt.Fprintf(w, "\nThe whole run took %s.\n", r.took.Round(time.Second))
 }
@@ -98,7 +100,7 @@ func (r *results) goals() []goalRow {
 		}
 		rows = append(rows, fresh, stalled)
 	}
-	return rows
+	return append(rows, r.worstGoals()...)
 }
 
 func warmGoal(what string, c *warmCase) goalRow {
