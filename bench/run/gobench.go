@@ -31,12 +31,18 @@ func (b *goBench) median(metric string) float64 { return median(b.values[metric]
 // goBenchmarks runs the benchmarks count times, one whole round after another, so that a busy
 // moment of the machine does not fall on one benchmark's runs only.
 func goBenchmarks(count int, benchtime string) ([]*goBench, error) {
-	args := append([]string{"test", "-run", "^$", "-bench", "^Benchmark(" + strings.Join(goBenchNames, "|") + ")$",
-		"-benchmem", "-count", "1", "-benchtime", benchtime}, goBenchPackages...)
+	return runGoBenchmarks("Go benchmarks", "^Benchmark("+strings.Join(goBenchNames, "|")+")$", goBenchPackages, count, benchtime)
+}
+
+// runGoBenchmarks runs the benchmarks of packages that pattern names as goBenchmarks does; what
+// names them in the progress lines.
+func runGoBenchmarks(what, pattern string, packages []string, count int, benchtime string) ([]*goBench, error) {
+	args := append([]string{"test", "-run", "^$", "-bench", pattern,
+		"-benchmem", "-count", "1", "-benchtime", benchtime}, packages...)
 	byName := map[string]*goBench{}
 	var order []*goBench
 	for round := range count {
-		fmt.Fprintf(os.Stderr, "bench: Go benchmarks, round %d of %d\n", round+1, count)
+		fmt.Fprintf(os.Stderr, "bench: %s, round %d of %d\n", what, round+1, count)
 		cmd := exec.Command("go", args...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr

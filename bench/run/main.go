@@ -13,6 +13,8 @@
 //     S3 server on loopback (versitygw), the fetch reported apart; and warm invocations with
 //     refresh on (the bundle republished as they run) and with a store that stalls for 10 s,
 //     beside the same list from a file;
+//   - worst-case bodies: each 1 MiB body of internal/worstcase through the gate, beside
+//     encoding/json decoding it into any;
 //   - the Go benchmarks of the warm path and of loading, as information.
 //
 // It builds every function it runs into a temporary folder as make package builds them (for this
@@ -48,7 +50,7 @@ type options struct {
 }
 
 // allParts are what -parts can name, in the order they run.
-var allParts = []string{"sizes", "cold", "warm", "live", "go"}
+var allParts = []string{"sizes", "cold", "warm", "live", "worst", "go"}
 
 func main() {
 	var o options
@@ -139,6 +141,12 @@ func run(o options) (err error) {
 			if r.live, err = liveRuns(pls, fx, live, o.liveFor); err != nil {
 				return err
 			}
+		}
+	}
+	if o.parts["worst"] {
+		step("worst-case bodies through the gate, beside json.Unmarshal into any")
+		if r.worst, err = worstCases(o.count, o.benchtime); err != nil {
+			return err
 		}
 	}
 	if o.parts["go"] {

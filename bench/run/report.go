@@ -23,6 +23,7 @@ type results struct {
 	cold        []*coldCase
 	warm        []*warmCase
 	live        []*liveRun
+	worst       []*worstCase
 	gobench     []*goBench
 	took        time.Duration
 }
@@ -41,6 +42,7 @@ func (r *results) write(w io.Writer) {
 	r.writeRSS(w)
 	r.writeSizes(w)
 	r.writeLive(w)
+	r.writeWorst(w)
 	r.writeGo(w)
 	fmt.Fprintf(w, "\nThe whole run took %s.\n", r.took.Round(time.Second))
 }
@@ -102,7 +104,7 @@ func (r *results) goals() []goalRow {
 		}
 		rows = append(rows, fresh, stalled)
 	}
-	return rows
+	return append(rows, r.worstGoals()...)
 }
 
 func warmGoal(what string, c *warmCase) goalRow {

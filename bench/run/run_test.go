@@ -62,3 +62,18 @@ func TestColdGoalVerdict(t *testing.T) {
 	assert.Len(t, rows, 1)
 	assert.True(t, strings.HasPrefix(rows[0].verdict, "**missed** by 0.05× (0.20 ms)"), rows[0].verdict)
 }
+
+func TestWorstGoalVerdict(t *testing.T) {
+	bench := func(ns float64) *goBench {
+		return &goBench{values: map[string][]float64{"ns/op": {ns, ns + 2e6, ns - 1e6}}}
+	}
+	r := &results{worst: []*worstCase{
+		{name: "keys", what: "one object of 5 keys", gate: bench(30e6), any: bench(10e6)},
+		{name: "deep", what: "values nested 32 deep", gate: bench(32e6), any: bench(10e6)},
+	}}
+	rows := r.goals()
+	assert.Equal(t, []goalRow{
+		{"worst case, keys (one object of 5 keys): the gate ≤ 3× json.Unmarshal into any", "3.00× (30.0 ms vs 10.0 ms)", "met"},
+		{"worst case, deep (values nested 32 deep): the gate ≤ 3× json.Unmarshal into any", "3.20× (32.0 ms vs 10.0 ms)", "**missed** by 0.20×"},
+	}, rows)
+}

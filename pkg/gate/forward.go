@@ -51,7 +51,8 @@ func (f *forwarder) relay(parent context.Context, r Request) (Response, error) {
 	target.RawQuery = joinQuery(f.target.RawQuery, r.rawQuery())
 	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(r.Body))
 	if err != nil {
-		return Response{}, err
+		// A query string with a control character in it does not parse.
+		return Response{}, fmt.Errorf("the request to relay cannot be made from its query string: %w", withoutURL(err))
 	}
 	contentType := r.Header.Get("Content-Type")
 	if contentType == "" {
@@ -69,13 +70,7 @@ func (f *forwarder) relay(parent context.Context, r Request) (Response, error) {
 		case ctx.Err() != nil:
 			return Response{}, fmt.Errorf("backend did not answer within %s", f.timeout)
 		}
-		// net/http's *url.Error repeats the whole URL, and the relayed query carries the request's
-		// Sign: the log gets only the cause.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return Response{}, fmt.Errorf("backend did not answer: %w", err)
+		return Response{}, fmt.Errorf("backend did not answer: %w", withoutURL(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
@@ -96,6 +91,17 @@ func (f *forwarder) relay(parent context.Context, r Request) (Response, error) {
 		header.Set("Content-Type", ContentType)
 	}
 	return Response{StatusCode: resp.StatusCode, Header: header, Body: body}, nil
+}
+
+// withoutURL is err without the URL that net/url's and net/http's errors (*url.Error) quote whole:
+// the relayed URL carries the request's query string, its Sign among it, and the forward URL's
+// own query. Only the cause is kept, for the log.
+func withoutURL(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
 }
 
 func joinQuery(own, request string) string {
