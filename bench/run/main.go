@@ -35,7 +35,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 )
 
 type options struct {

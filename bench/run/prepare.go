@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/policy"
 )

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
