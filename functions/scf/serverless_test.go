@@ -112,7 +112,7 @@ func TestServerlessYML(t *testing.T) {
 	cfg, err := config.FromEnv(func(name string) string { return deployed[name] })
 	require.NoError(t, err)
 	assert.Empty(t, cfg.PolicyURL, "no policy URL: the policy is the zip's")
-	assert.Equal(t, config.DefaultPolicyRefresh, cfg.PolicyRefresh)
+	assert.Zero(t, cfg.PolicyRefresh, "unset: the source's default")
 	assert.Equal(t, "policy.yaml", in.Environment.Variables[config.EnvPolicyFile])
 	assert.NotEmpty(t, pkg.zips[zip].policy, "make package-scf does not bundle a policy as policy.yaml")
 	assert.NotContains(t, in.Environment.Variables, config.EnvAddr, "the event function does not listen")

@@ -71,10 +71,10 @@ func newLive(cfg config.Config, fallback *Active, logger *slog.Logger, h hooks) 
 	}
 	l := &live{fetcher: f, origin: f.Where(), log: logger, refresh: cfg.PolicyRefresh, timeout: cfg.PolicyFetchTimeout, now: h.now, fallback: fallback}
 	if l.refresh == 0 {
-		l.refresh = config.DefaultPolicyRefresh
+		l.refresh = DefaultRefresh
 	}
 	if l.timeout == 0 {
-		l.timeout = config.DefaultPolicyFetchTimeout
+		l.timeout = DefaultFetchTimeout
 	}
 	l.state.Store(&state{})
 	return l, nil

@@ -109,7 +109,7 @@ func newFixture(t *testing.T) *fixture {
 	useKeys(t, teststore.AccessKey, teststore.SecretKey)
 	f := &fixture{t: t, store: s, proxy: p, clock: &testClock{now: made}, logs: &logBuffer{}, viaProxy: make(chan struct{}, 100),
 		cfg: config.Config{PolicyURL: s.URL(key), S3Endpoint: "http://" + p.Addr, S3Region: teststore.Region, S3PathStyle: true,
-			PolicyRefresh: config.DefaultPolicyRefresh, PolicyFetchTimeout: config.DefaultPolicyFetchTimeout}}
+			PolicyRefresh: DefaultRefresh, PolicyFetchTimeout: DefaultFetchTimeout}}
 	f.transport = &http.Transport{DialContext: f.dial}
 	t.Cleanup(f.transport.CloseIdleConnections)
 	return f
@@ -811,7 +811,7 @@ func TestHTTPSLocation(t *testing.T) {
 	}
 
 	f := &fixture{t: t, clock: &testClock{now: made}, logs: &logBuffer{}, cfg: config.Config{
-		PolicyURL: srv.URL + "/policy.bundle?X-Amz-Signature=presigned-secret", PolicyRefresh: config.DefaultPolicyRefresh, PolicyFetchTimeout: time.Second}}
+		PolicyURL: srv.URL + "/policy.bundle?X-Amz-Signature=presigned-secret", PolicyRefresh: DefaultRefresh, PolicyFetchTimeout: time.Second}}
 	f.transport = &http.Transport{}
 	f.open()
 	v1 := f.current()

@@ -155,7 +155,7 @@ func s3Location(s Settings) (*url.URL, string, error) {
 		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL must be s3://BUCKET/KEY (a bucket name of letters, digits, '.', '-' or '_', then a key), not %q", s.URL)
 	}
 	if !validName(s.Region, "-") {
-		return nil, "", fmt.Errorf("%s needs the store's region: set SUBGATE_S3_REGION (or AWS_REGION), such as us-east-1 or ap-guangzhou (now %q)", s.URL, s.Region)
+		return nil, "", fmt.Errorf("SUBGATE_POLICY_URL is an s3:// URL, which needs the store's region: set SUBGATE_S3_REGION (or AWS_REGION) to one such as us-east-1 or ap-guangzhou (the region is %q)", s.Region)
 	}
 	endpoint := &url.URL{Scheme: "https", Host: "s3." + s.Region + ".amazonaws.com"}
 	if strings.HasPrefix(s.Region, "cn-") {
