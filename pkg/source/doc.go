@@ -49,11 +49,13 @@
 // and resumes, or fails, at the next invocation, minutes or hours later. The source is built so
 // that such a fetch costs nothing:
 //
-//   - A fetch whose answer comes after more than twice the fetch timeout, by the monotonic or the
-//     wall clock (whichever has advanced more: a frozen process's clocks may or may not count the
-//     freeze), was frozen: its failure is not the store's (the connection timed out or was closed
-//     while the process was stopped). It is logged at debug level, not as a warning, and the next
-//     call to Current starts a new fetch at once instead of waiting for the next interval.
+//   - A fetch's age is measured by one clock, the monotonic one: Lambda (and, as far as is known,
+//     SCF) freezes a function's processes while the machine runs on, and Linux's monotonic clock
+//     counts that time, while the wall clock may be stepped at any moment (see age in live.go).
+//   - A fetch whose answer comes more than twice the fetch timeout after it started was frozen:
+//     its failure is not the store's (the connection timed out or was closed while the process was
+//     stopped). It is logged at debug level, not as a warning, and the next call to Current starts
+//     a new fetch at once instead of waiting for the next interval.
 //   - A fetch still in flight after twice the fetch timeout is lost, since a running fetch ends
 //     at its timeout: the next call that would start a refresh (or that waits for the first
 //     policy) abandons it (cancels it; its outcome, whenever it comes, is dropped silently) and

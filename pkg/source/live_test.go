@@ -34,7 +34,9 @@ const key = "subgate/policy.bundle"
 // wait bounds every wait of these tests for something that must happen.
 const wait = 10 * time.Second
 
-// testClock is a clock the test moves.
+// testClock is a clock the test moves. Its readings carry a monotonic clock reading, as time.Now's
+// do (it starts at time.Now and moves both clocks), so the source measures a fetch's age by the
+// monotonic clock, as it does in a function.
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -107,7 +109,7 @@ func newFixture(t *testing.T) *fixture {
 	s := teststore.Start(t)
 	p := teststore.NewProxy(t, s.Addr)
 	useKeys(t, teststore.AccessKey, teststore.SecretKey)
-	f := &fixture{t: t, store: s, proxy: p, clock: &testClock{now: made}, logs: &logBuffer{}, viaProxy: make(chan struct{}, 100),
+	f := &fixture{t: t, store: s, proxy: p, clock: &testClock{now: time.Now()}, logs: &logBuffer{}, viaProxy: make(chan struct{}, 100),
 		cfg: config.Config{PolicyURL: s.URL(key), S3Endpoint: "http://" + p.Addr, S3Region: teststore.Region, S3PathStyle: true,
 			PolicyRefresh: DefaultRefresh, PolicyFetchTimeout: DefaultFetchTimeout}}
 	f.transport = &http.Transport{DialContext: f.dial}
@@ -640,8 +642,8 @@ func TestCredentialsAreReadAtEachFetch(t *testing.T) {
 }
 
 // TestFreeze: the platform freezes the process between invocations, often while a refresh an
-// invocation started is in flight. The test clock stands for the clocks of a process that was
-// frozen: they jump.
+// invocation started is in flight. The test clock stands for the monotonic clock of a process that
+// was frozen: it jumps (Linux's CLOCK_MONOTONIC counts the time a frozen process does not run).
 func TestFreeze(t *testing.T) {
 	t.Run("AFetchThatEndsLateIsNotAFailure", func(t *testing.T) {
 		f := newFixture(t)
@@ -810,7 +812,7 @@ func TestHTTPSLocation(t *testing.T) {
 		data, status = d, s
 	}
 
-	f := &fixture{t: t, clock: &testClock{now: made}, logs: &logBuffer{}, cfg: config.Config{
+	f := &fixture{t: t, clock: &testClock{now: time.Now()}, logs: &logBuffer{}, cfg: config.Config{
 		PolicyURL: srv.URL + "/policy.bundle?X-Amz-Signature=presigned-secret", PolicyRefresh: DefaultRefresh, PolicyFetchTimeout: time.Second}}
 	f.transport = &http.Transport{}
 	f.open()
