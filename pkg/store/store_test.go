@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -183,6 +184,52 @@ func TestFetchRefusesBodiesOverTheLimit(t *testing.T) {
 	assert.Contains(t, failsWith(t, err, ErrTooBig), "the body is over the limit of 1000 bytes")
 
 	assert.Equal(t, int64(bundle.MaxSize), int64(DefaultMaxSize), "the default limit is the bundle format's")
+}
+
+// TestFetchWithALyingContentLength: the body is read with the limit, never into a buffer of the
+// size the store announces: an announcement over the limit is refused at once, one under it costs
+// what the body is, not what was announced.
+func TestFetchWithALyingContentLength(t *testing.T) {
+	s := teststore.Start(t)
+	object := bytes.Repeat([]byte("a bundle "), 1000) // 9,000 bytes
+	s.Put(t, key, object)
+	proxy := teststore.NewProxy(t, s.Addr)
+	settings := onServer(s)
+	settings.Endpoint = "http://" + proxy.Addr
+	settings.MaxSize = 200 << 20
+	f := newFetcher(t, settings)
+
+	// allocated is how many bytes fetch allocated on the heap (it and this test's goroutines).
+	allocated := func(fetch func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		fetch()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+
+	proxy.Announce(1 << 40)
+	var err error
+	took := allocated(func() { _, err = fetch(t, f, "") })
+	assert.Contains(t, failsWith(t, err, ErrTooBig), "the body is 1099511627776 bytes; the limit is 209715200")
+	assert.Less(t, took, uint64(1<<20))
+
+	proxy.Announce(150 << 20) // under the limit, and far over the body
+	took = allocated(func() { _, err = fetch(t, f, "") })
+	msg := failsWith(t, err, ErrUnreachable)
+	assert.Contains(t, msg, "reading the body of s3://subgate-test/subgate/policy.bundle")
+	assert.Contains(t, msg, "unexpected EOF")
+	assert.Less(t, took, uint64(1<<20), "the buffer is the body's size, not the announced one")
+
+	proxy.Announce(1000) // under the body: net/http reads what was announced
+	got, err := fetch(t, f, "")
+	require.NoError(t, err)
+	assert.Equal(t, object[:1000], got.Body, "cut short: the caller finds it no bundle")
+
+	proxy.Resume()
+	got, err = fetch(t, f, "")
+	require.NoError(t, err)
+	assert.Equal(t, object, got.Body)
 }
 
 func TestFetchVirtualHosted(t *testing.T) {
