@@ -43,16 +43,26 @@ const (
 	EnvS3PathStyle        = "SUBGATE_S3_PATH_STYLE"
 	EnvPolicyRefresh      = "SUBGATE_POLICY_REFRESH"
 	EnvPolicyFetchTimeout = "SUBGATE_POLICY_FETCH_TIMEOUT"
+	EnvPolicyMaxBytes     = "SUBGATE_POLICY_MAX_BYTES"
 )
 
 // EnvAWSRegion is the region Lambda runs a function in; the store's region when SUBGATE_S3_REGION
 // is not set. It is not subgate's to set, so it is not in Variables.
 const EnvAWSRegion = "AWS_REGION"
 
+// The variables in which a platform says how much memory the function has, in MB: Lambda's, and
+// SCF's (the one scf-go-lib's functioncontext reads; pkg/scfevent sets it from the invoke
+// request's MemoryLimitInMb when the runtime has not). They are not subgate's to set, so they are
+// not in Variables.
+const (
+	EnvLambdaMemory = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+	EnvSCFMemory    = "FUNCTION_MEMORY_SIZE"
+)
+
 // Variables lists every variable subgate reads, for deployment files to be checked against.
 var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvFailMode,
 	EnvMetrics, EnvMetricsNamespace, EnvMetricsAddr, EnvForwardURL, EnvForwardTimeout,
-	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout}
+	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout, EnvPolicyMaxBytes}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
 const DefaultAddr = "127.0.0.1:8080"
@@ -126,6 +136,13 @@ type Config struct {
 	// PolicyFetchTimeout bounds each fetch of the bundle; 0 when not set (the source's default).
 	// The source holds it to its bounds.
 	PolicyFetchTimeout time.Duration
+	// PolicyMaxBytes caps a fetched bundle; 0 when not set (the source's default, which follows
+	// FunctionMemoryMB). The source holds it to its bounds.
+	PolicyMaxBytes int64
+	// FunctionMemoryMB is the function's memory as the platform says it, in MB
+	// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else FUNCTION_MEMORY_SIZE); 0 where it says nothing (the
+	// HTTP server).
+	FunctionMemoryMB int
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's lookup in tests).
@@ -254,6 +271,20 @@ func isNamespace(s string) bool {
 	return true
 }
 
+// wholeNumber reads a variable holding a whole number above 0: 0 when it is not set. what says
+// what the number must be, for the message.
+func wholeNumber(get func(string) string, name, what string) (int64, error) {
+	s := get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%w: %s must be %s, not %q", ErrInvalid, name, what, s)
+	}
+	return n, nil
+}
+
 // readForward reads the relay's URL and timeout. The URL must be https, except on a loopback host
 // (tests, sidecars), since the relayed request carries the webhook's body and signature.
 func (c *Config) readForward(get func(string) string) error {
@@ -286,9 +317,10 @@ func (c *Config) readForward(get func(string) string) error {
 	return nil
 }
 
-// readPolicyStore reads where the policy bundle is fetched from, how, and how often. It checks
-// only that each variable is of its type: the store checks the URL, the endpoint and the region
-// (store.New), and the source the refresh and the timeout, when the gate is built.
+// readPolicyStore reads where the policy bundle is fetched from, how, how often, how large it may
+// be, and the function's memory, which the largest bundle follows by default. It checks only that
+// each variable is of its type: the store checks the URL, the endpoint and the region
+// (store.New), and the source the refresh, the timeout and the cap, when the gate is built.
 func (c *Config) readPolicyStore(get func(string) string) error {
 	var err error
 	if c.PolicyRefresh, err = duration(get, EnvPolicyRefresh, "30s or 5m"); err != nil {
@@ -303,6 +335,19 @@ func (c *Config) readPolicyStore(get func(string) string) error {
 		c.S3PathStyle = true
 	default:
 		return fmt.Errorf("%w: %s must be true or false, not %q", ErrInvalid, EnvS3PathStyle, s)
+	}
+	if c.PolicyMaxBytes, err = wholeNumber(get, EnvPolicyMaxBytes, "a whole number of bytes above 0, such as 33554432 (32 MiB)"); err != nil {
+		return err
+	}
+	for _, name := range []string{EnvLambdaMemory, EnvSCFMemory} {
+		mb, err := wholeNumber(get, name, "the function's memory, a whole number of MB")
+		if err != nil {
+			return err
+		}
+		if mb != 0 {
+			c.FunctionMemoryMB = int(min(mb, 1<<20)) // no function has a terabyte
+			break
+		}
 	}
 	c.PolicyURL, c.S3Endpoint = get(EnvPolicyURL), get(EnvS3Endpoint)
 	if c.S3Region = get(EnvS3Region); c.S3Region == "" {

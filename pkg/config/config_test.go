@@ -119,6 +119,8 @@ type policySource struct {
 	PolicyFile, PolicyURL, S3Endpoint, S3Region string
 	S3PathStyle                                 bool
 	PolicyRefresh, PolicyFetchTimeout           time.Duration
+	PolicyMaxBytes                              int64
+	FunctionMemoryMB                            int
 }
 
 // TestFromEnvPolicyStore: config reads the policy store's variables as they are, each of its type;
@@ -144,6 +146,10 @@ func TestFromEnvPolicyStore(t *testing.T) {
 		{name: "PathStyleFalse", vars: map[string]string{EnvS3PathStyle: "false"}},
 		{name: "AsGiven", vars: map[string]string{EnvPolicyURL: "gs://b/k", EnvS3Endpoint: "ftp://x", EnvS3Region: "-us", EnvPolicyRefresh: "1s", EnvPolicyFetchTimeout: "1h"},
 			want: policySource{PolicyURL: "gs://b/k", S3Endpoint: "ftp://x", S3Region: "-us", PolicyRefresh: time.Second, PolicyFetchTimeout: time.Hour}},
+		{name: "MaxBytes", vars: map[string]string{EnvPolicyMaxBytes: " 33554432 "}, want: policySource{PolicyMaxBytes: 32 << 20}},
+		{name: "LambdaMemory", vars: map[string]string{EnvLambdaMemory: "128"}, want: policySource{FunctionMemoryMB: 128}},
+		{name: "SCFMemory", vars: map[string]string{EnvSCFMemory: "64"}, want: policySource{FunctionMemoryMB: 64}},
+		{name: "LambdaMemoryFirst", vars: map[string]string{EnvLambdaMemory: "160", EnvSCFMemory: "64"}, want: policySource{FunctionMemoryMB: 160}},
 
 		{name: "PathStyleYes", vars: map[string]string{EnvS3PathStyle: "yes"},
 			wantErr: `invalid configuration: SUBGATE_S3_PATH_STYLE must be true or false, not "yes"`},
@@ -153,6 +159,12 @@ func TestFromEnvPolicyStore(t *testing.T) {
 			wantErr: `invalid configuration: SUBGATE_POLICY_REFRESH must be a Go duration above 0, such as 30s or 5m, not "-30s"`},
 		{name: "FetchTimeoutZero", vars: map[string]string{EnvPolicyFetchTimeout: "0s"},
 			wantErr: `invalid configuration: SUBGATE_POLICY_FETCH_TIMEOUT must be a Go duration above 0, such as 1s or 1500ms, not "0s"`},
+		{name: "MaxBytesWithUnit", vars: map[string]string{EnvPolicyMaxBytes: "32MiB"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_MAX_BYTES must be a whole number of bytes above 0, such as 33554432 (32 MiB), not "32MiB"`},
+		{name: "MaxBytesZero", vars: map[string]string{EnvPolicyMaxBytes: "0"},
+			wantErr: `invalid configuration: SUBGATE_POLICY_MAX_BYTES must be a whole number of bytes above 0, such as 33554432 (32 MiB), not "0"`},
+		{name: "LambdaMemoryNotANumber", vars: map[string]string{EnvLambdaMemory: "128MB"},
+			wantErr: `invalid configuration: AWS_LAMBDA_FUNCTION_MEMORY_SIZE must be the function's memory, a whole number of MB, not "128MB"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,7 +180,8 @@ func TestFromEnvPolicyStore(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, policySource{PolicyFile: c.PolicyFile, PolicyURL: c.PolicyURL, S3Endpoint: c.S3Endpoint, S3Region: c.S3Region,
-				S3PathStyle: c.S3PathStyle, PolicyRefresh: c.PolicyRefresh, PolicyFetchTimeout: c.PolicyFetchTimeout})
+				S3PathStyle: c.S3PathStyle, PolicyRefresh: c.PolicyRefresh, PolicyFetchTimeout: c.PolicyFetchTimeout,
+				PolicyMaxBytes: c.PolicyMaxBytes, FunctionMemoryMB: c.FunctionMemoryMB})
 		})
 	}
 }
@@ -181,7 +194,7 @@ func TestVariablesAreDistinct(t *testing.T) {
 		seen[v] = true
 		assert.Regexp(t, `^SUBGATE_[A-Z0-9_]+$`, v)
 	}
-	for _, v := range []string{EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout} {
+	for _, v := range []string{EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout, EnvPolicyMaxBytes} {
 		assert.True(t, seen[v], "%s is missing", v)
 	}
 }

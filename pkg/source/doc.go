@@ -67,13 +67,22 @@
 // # Faults
 //
 // A failed refresh (the store unreachable, 401/403, 404, 5xx, no answer within the fetch timeout,
-// a body over 256 MiB, or an object that is not a bundle, is damaged, truncated, of another format
+// a body over the cap, or an object that is not a bundle, is damaged, truncated, of another format
 // version, or whose policy does not load) changes nothing: the last good bundle, or the fallback,
 // keeps deciding, and one warning, "policy refresh failed", says why (never with credentials or a
 // URL's query) and which revision still decides. The next refresh tries again, and the next good
 // bundle the store serves is taken. An object refused once is not downloaded again: its ETag is
 // sent with the next fetch, and a 304 means the store still serves it, which is warned again.
 // Nothing is decided by a policy that is not wholly verified and loaded.
+//
+// # Memory
+//
+// A fetched bundle is capped (SUBGATE_POLICY_MAX_BYTES): by default, at what the function's memory
+// can hold beside the bundle deciding, the memory being what the platform says it is
+// (config.Config.FunctionMemoryMB), or at DefaultMaxBytes where it says nothing (see memory.go for
+// the measurement). A bundle over the cap is refused as any bad bundle is. After each fetch that
+// brought a body, the garbage it leaves (the bundle replaced or refused, the chunks it was read
+// into) is collected at once, so that the next swap starts from what decides.
 //
 // # Log lines
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,14 +18,17 @@ import (
 
 // live is a source that fetches its bundle from a store (see the package documentation).
 type live struct {
-	fetcher  *store.Fetcher
-	origin   string // the URL as messages show it
-	log      *slog.Logger
-	metrics  metrics.Metrics // nil when none (see Source.ReportTo)
-	refresh  time.Duration
-	timeout  time.Duration
-	now      func() time.Time
-	fallback *Active // nil when there is none
+	fetcher *store.Fetcher
+	origin  string // the URL as messages show it
+	log     *slog.Logger
+	metrics metrics.Metrics // nil when none (see Source.ReportTo)
+	refresh time.Duration
+	timeout time.Duration
+	// maxBytes caps a fetched bundle (store.Settings.MaxSize); maxBytesFrom says where it comes from.
+	maxBytes     int64
+	maxBytesFrom string
+	now          func() time.Time
+	fallback     *Active // nil when there is none
 
 	state atomic.Pointer[state] // what Current answers by; replaced, never modified
 
@@ -65,11 +69,13 @@ const msgRefreshFailed = "policy refresh failed"
 var errAbandoned = errors.New("abandoned: the process was frozen during the fetch, and a new fetch replaced it")
 
 func newLive(cfg config.Config, fallback *Active, logger *slog.Logger, h hooks) (*live, error) {
-	f, err := store.New(storeSettings(cfg, h.client))
+	capBytes, capFrom := maxBytes(cfg)
+	f, err := store.New(storeSettings(cfg, capBytes, h.client))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", config.ErrInvalid, err)
 	}
-	l := &live{fetcher: f, origin: f.Where(), log: logger, refresh: cfg.PolicyRefresh, timeout: cfg.PolicyFetchTimeout, now: h.now, fallback: fallback}
+	l := &live{fetcher: f, origin: f.Where(), log: logger, refresh: cfg.PolicyRefresh, timeout: cfg.PolicyFetchTimeout,
+		maxBytes: capBytes, maxBytesFrom: capFrom, now: h.now, fallback: fallback}
 	if l.refresh == 0 {
 		l.refresh = DefaultRefresh
 	}
@@ -204,6 +210,15 @@ func (l *live) run(a *attempt, etag string) {
 		o.loadTook = age(fetchEnd, l.now())
 	}
 	l.finish(a, o)
+	if res.Body != nil {
+		// A body swapped in or refused leaves garbage of a bundle's size at once: the bundle
+		// replaced, or the one refused, and the chunks it was read into. Left to itself, the
+		// collector would let it stand until the heap doubles, and the next body, allocated in
+		// one piece, takes it past the function's memory before a cycle starts (see memory.go).
+		// Collected now, in the fetch's goroutine, never on an answer's path, the next swap
+		// starts from what decides.
+		runtime.GC()
+	}
 }
 
 // outcome is what an attempt brought.

@@ -169,6 +169,13 @@ func (f *fixture) stall(n int) {
 	f.transport.CloseIdleConnections()
 }
 
+// announce makes the store's answers announce n bytes, whatever their length (see
+// teststore.Proxy.Announce), for the connections the source has kept open too.
+func (f *fixture) announce(n int64) {
+	f.proxy.Announce(n)
+	f.transport.CloseIdleConnections()
+}
+
 // publish puts data at the source's key and returns it.
 func (f *fixture) publish(data []byte) []byte {
 	f.store.Put(f.t, key, data)
@@ -549,12 +556,23 @@ func TestFaults(t *testing.T) {
 		}, says: []string{"the object fetched was refused: damaged policy bundle: lists/banned.txt does not match its SHA-256 in bundle.json"}},
 		{name: "OtherVersion", fault: func(f *fixture) { f.publish(otherVersion(f.t)) },
 			says: []string{"the object fetched was refused: policy bundle of another format version: the bundle is format version 2; this subgate reads version 1"}},
-		{name: "OverTheLimit", fault: func(f *fixture) { f.publish(make([]byte, bundle.MaxSize+1)) },
-			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 268435457 bytes; the limit is 268435456"}},
+		// The cap (SUBGATE_POLICY_MAX_BYTES) is 1 MiB in these tests.
+		{name: "OverTheCap", fault: func(f *fixture) { f.publish(make([]byte, 1<<20+1)) },
+			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 1048577 bytes; the limit is 1048576"}},
+		{name: "AnnouncedOverTheCap", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1 << 40) },
+			undo: func(f *fixture) { f.proxy.Resume() },
+			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 1099511627776 bytes; the limit is 1048576"}},
+		{name: "ShorterThanAnnounced", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1 << 20) },
+			undo: func(f *fixture) { f.proxy.Resume() },
+			says: []string{"policy store unreachable: reading the body of s3://subgate-test/subgate/policy.bundle", "unexpected EOF"}},
+		{name: "LongerThanAnnounced", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1000) },
+			undo: func(f *fixture) { f.proxy.Resume() },
+			says: []string{"the object fetched was refused: damaged policy bundle: it does not end with a zip directory (truncated, or bytes added after it)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.cfg.PolicyFetchTimeout = 300 * time.Millisecond
+			f.cfg.PolicyMaxBytes = 1 << 20
 			if c.direct {
 				f.cfg.S3Endpoint = f.store.Endpoint
 			}

@@ -80,6 +80,9 @@ func New(cfg config.Config, logger *slog.Logger) (*Source, error) {
 		return nil, fmt.Errorf("%w: %s must be above 0 and at most %s (a cold function's first answer waits for the fetch, and Chat waits 2s for it), not %s",
 			config.ErrInvalid, config.EnvPolicyFetchTimeout, MaxFetchTimeout, cfg.PolicyFetchTimeout)
 	}
+	if err := checkMaxBytes(cfg); err != nil {
+		return nil, err
+	}
 	return newSource(cfg, logger, hooks{now: time.Now})
 }
 
@@ -135,6 +138,7 @@ func (s *Source) Facts() []slog.Attr {
 	if s.live != nil {
 		facts = append(facts, slog.String("policy_url", s.live.origin),
 			slog.String("refresh", s.live.refresh.String()), slog.String("fetch_timeout", s.live.timeout.String()))
+		facts = append(facts, maxBytesFacts(s.live.maxBytes, s.live.maxBytesFrom)...)
 	}
 	if a := s.loaded; a != nil {
 		facts = append(facts, slog.String("policy", a.Revision), slog.String("policy_origin", a.Origin))
@@ -251,6 +255,6 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // storeSettings are the fetcher's settings for cfg. Credentials are left to the store's default,
 // store.EnvCredentials(os.Getenv), read at every fetch: SCF sets them in each invocation.
-func storeSettings(cfg config.Config, client *http.Client) store.Settings {
-	return store.Settings{URL: cfg.PolicyURL, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, PathStyle: cfg.S3PathStyle, HTTPClient: client}
+func storeSettings(cfg config.Config, maxBytes int64, client *http.Client) store.Settings {
+	return store.Settings{URL: cfg.PolicyURL, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, PathStyle: cfg.S3PathStyle, MaxSize: maxBytes, HTTPClient: client}
 }

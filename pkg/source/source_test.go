@@ -154,6 +154,8 @@ func TestNewRefuses(t *testing.T) {
 			"invalid configuration: SUBGATE_POLICY_FETCH_TIMEOUT must be above 0 and at most 1.5s (a cold function's first answer waits for the fetch, and Chat waits 2s for it), not 2s"},
 		{"FetchTimeoutNegative", config.Config{PolicyURL: loopback, S3Region: "us-east-1", PolicyFetchTimeout: -time.Second},
 			"invalid configuration: SUBGATE_POLICY_FETCH_TIMEOUT must be above 0 and at most 1.5s"},
+		{"MaxBytesOverTheFormats", config.Config{PolicyURL: loopback, S3Region: "us-east-1", PolicyMaxBytes: 256<<20 + 1},
+			"invalid configuration: SUBGATE_POLICY_MAX_BYTES must be above 0 and at most 268435456 (256 MiB, the largest bundle), not 268435457"},
 		{"DottedBucketVirtualHosted", config.Config{PolicyURL: "s3://my.bucket/policy.bundle", S3Region: "us-east-1"},
 			"invalid configuration: the bucket of s3://my.bucket/policy.bundle has a dot in its name, which https cannot reach as BUCKET.s3.us-east-1.amazonaws.com: set SUBGATE_S3_PATH_STYLE=true"},
 		{"BucketName", config.Config{PolicyURL: "s3://my bucket/policy.bundle", S3Region: "us-east-1"},
@@ -258,6 +260,8 @@ func TestNewTakes(t *testing.T) {
 		started := facts(t, s)
 		assert.Equal(t, c.refresh, started["refresh"])
 		assert.Equal(t, c.timeout, started["fetch_timeout"])
+		assert.EqualValues(t, DefaultMaxBytes, started["max_bytes"])
+		assert.Equal(t, "the default (the platform does not say the function's memory)", started["max_bytes_from"])
 		assert.NotContains(t, started["policy_url"], "a-secret-signature")
 		assert.NotContains(t, logs.String(), "a-secret-signature", "the log shows a URL's query")
 		assert.Empty(t, logs.lines(t, "policy swapped"))
@@ -273,4 +277,38 @@ func TestFindPolicyFile(t *testing.T) {
 	assert.Equal(t, "missing.yaml", findPolicyFile("missing.yaml", exeDir), "not found: the path as given, for the error")
 	assert.Equal(t, "/abs/policy.yaml", findPolicyFile("/abs/policy.yaml", exeDir))
 	assert.Equal(t, "policy.yaml", findPolicyFile("policy.yaml", ""), "no executable's folder")
+}
+
+// TestMaxBytes: the cap on a fetched bundle follows the function's memory where the platform says
+// it, so that a bundle within it loads beside the one deciding (3 bytes of memory per bundle
+// byte, measured, beside the function's own); SUBGATE_POLICY_MAX_BYTES sets it; elsewhere it is
+// DefaultMaxBytes.
+func TestMaxBytes(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		cfg  config.Config
+		want int64
+		from string
+	}{
+		{config.Config{}, 64 * mib, "the default (the platform does not say the function's memory)"},
+		{config.Config{FunctionMemoryMB: 64}, 40 * mib / 3, "the function's memory (64 MB)"},
+		{config.Config{FunctionMemoryMB: 128}, 104 * mib / 3, "the function's memory (128 MB)"},
+		{config.Config{FunctionMemoryMB: 160}, 136 * mib / 3, "the function's memory (160 MB)"},
+		{config.Config{FunctionMemoryMB: 256}, 232 * mib / 3, "the function's memory (256 MB)"},
+		{config.Config{FunctionMemoryMB: 10240}, 256 * mib, "the function's memory (10240 MB)"}, // the bundle format's limit
+		{config.Config{FunctionMemoryMB: 16}, 4 * mib, "the function's memory (16 MB)"},         // less than the function needs for itself
+		{config.Config{FunctionMemoryMB: 128, PolicyMaxBytes: 1000}, 1000, "SUBGATE_POLICY_MAX_BYTES"},
+		{config.Config{PolicyMaxBytes: 256 * mib}, 256 * mib, "SUBGATE_POLICY_MAX_BYTES"},
+	} {
+		got, from := maxBytes(c.cfg)
+		assert.Equal(t, c.want, got, "%+v", c.cfg)
+		assert.Equal(t, c.from, from)
+	}
+	// A bundle at the cap fits beside another in the memory measured for the 45.6 MB one.
+	const measuredPeak, measuredBundle, ownRSS = 143.8 * mib, 43.5 * mib, 12.5 * mib
+	for _, memoryMB := range []int{64, 128, 160, 256, 1024} {
+		capBytes, _ := maxBytes(config.Config{FunctionMemoryMB: memoryMB})
+		peak := ownRSS + float64(capBytes)*(measuredPeak-ownRSS)/measuredBundle
+		assert.Less(t, peak, float64(memoryMB)*mib, "%d MB", memoryMB)
+	}
 }
