@@ -17,6 +17,7 @@ import (
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
@@ -333,13 +334,13 @@ func TestRequestIDOutsideAnInvocation(t *testing.T) {
 func TestHandlerRealEvents(t *testing.T) {
 	h, _ := newTestHandler(exampleEnv())
 	for _, e := range realEvents {
-		t.Run(filepath.Base(e.file), func(t *testing.T) {
-			got, err := h.Invoke(invocationContext("scf-real"), readRealEvent(t, e.file))
+		t.Run(filepath.Base(e.File), func(t *testing.T) {
+			got, err := h.Invoke(invocationContext("scf-real"), testkit.ReadRealEvent(t, e.File))
 			require.NoError(t, err)
 			switch {
-			case e.wantWhy != "":
-				assert.JSONEq(t, failure("event not recognised: "+e.wantWhy+unrecognisedTail), string(got))
-			case e.wantKind == httpevent.APIGateway:
+			case e.Why != "":
+				assert.JSONEq(t, failure("event not recognised: "+e.Why+unrecognisedTail), string(got))
+			case e.Kind == httpevent.APIGateway:
 				assert.JSONEq(t, apiGatewayAnswer(403, failure("SdkAppid is missing from the query string")), string(got))
 			default:
 				assert.JSONEq(t, functionURLAnswer(403, failure("SdkAppid is missing from the query string")), string(got))
