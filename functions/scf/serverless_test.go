@@ -92,7 +92,7 @@ func TestServerlessYML(t *testing.T) {
 	// the deployer's environment (unset there, they reach the function unset or empty, which
 	// subgate reads as unset); the policy file is the one make bundles.
 	fromDeployer := []string{config.EnvSdkAppID, config.EnvToken, config.EnvForwardURL,
-		config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle, config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout}
+		config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle, config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout, config.EnvPolicyMaxBytes}
 	for name := range in.Environment.Variables {
 		assert.Contains(t, config.Variables, name, "serverless.yml sets %s, which subgate does not read", name)
 	}
