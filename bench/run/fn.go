@@ -30,6 +30,9 @@ type platform struct {
 	// listening, starts the function on the first invocation, as Lambda does).
 	start        func(d *deployment, env map[string]string) (fn, error)
 	clockAtStart bool
+	// memoryMB is the function's memory as the deployment file sets it (serverless.yml's
+	// memorySize, template.yaml's MemorySize), which the platform tells the function.
+	memoryMB int
 }
 
 // fn is a started function.
@@ -41,24 +44,24 @@ type fn interface {
 }
 
 func platforms(fx *fixtures, rie string) []*platform {
-	return []*platform{
-		{name: "SCF", protocol: "scf-go-lib's net/rpc", sample: fx.scfSample, large: fx.scfLarge, clockAtStart: true,
-			start: func(d *deployment, env map[string]string) (fn, error) {
-				f, err := localrun.StartSCF(filepath.Join(d.scfDir, "main"), d.scfDir, startTimeout, localrun.Poll(poll))
-				if err != nil {
-					return nil, err
-				}
-				return &scfFn{f: f, env: merge(d.env, env)}, nil
-			}},
-		{name: "Lambda", protocol: "the Lambda Runtime Interface Emulator", sample: fx.lambdaSample, large: fx.lambdaLarge,
-			start: func(d *deployment, env map[string]string) (fn, error) {
-				f, err := localrun.StartLambda(rie, d.lambdaDir, merge(d.env, env), startTimeout, localrun.Poll(poll))
-				if err != nil {
-					return nil, err
-				}
-				return &lambdaFn{f: f}, nil
-			}},
+	scf := &platform{name: "SCF", protocol: "scf-go-lib's net/rpc", sample: fx.scfSample, large: fx.scfLarge, clockAtStart: true, memoryMB: fx.scfMemoryMB}
+	scf.start = func(d *deployment, env map[string]string) (fn, error) {
+		f, err := localrun.StartSCF(filepath.Join(d.scfDir, "main"), d.scfDir, startTimeout, localrun.Poll(poll))
+		if err != nil {
+			return nil, err
+		}
+		return &scfFn{f: f, env: merge(d.env, env), memoryMB: scf.memoryMB}, nil
 	}
+	lambda := &platform{name: "Lambda", protocol: "the Lambda Runtime Interface Emulator", sample: fx.lambdaSample, large: fx.lambdaLarge, memoryMB: fx.lambdaMemoryMB}
+	lambda.start = func(d *deployment, env map[string]string) (fn, error) {
+		env = merge(merge(d.env, env), map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(lambda.memoryMB)})
+		f, err := localrun.StartLambda(rie, d.lambdaDir, env, startTimeout, localrun.Poll(poll))
+		if err != nil {
+			return nil, err
+		}
+		return &lambdaFn{f: f}, nil
+	}
+	return []*platform{scf, lambda}
 }
 
 func merge(a, b map[string]string) map[string]string {
@@ -75,14 +78,15 @@ func merge(a, b map[string]string) map[string]string {
 
 // scfFn is an SCF function; each invoke request carries its environment, as SCF sends it.
 type scfFn struct {
-	f   *localrun.SCF
-	env map[string]string
-	n   int
+	f        *localrun.SCF
+	env      map[string]string
+	memoryMB int
+	n        int
 }
 
 func (s *scfFn) invoke(payload []byte) ([]byte, error) {
 	s.n++
-	return s.f.Invoke(localrun.SCFInvocation{RequestID: "bench-" + strconv.Itoa(s.n), Payload: payload, Env: s.env})
+	return s.f.Invoke(localrun.SCFInvocation{RequestID: "bench-" + strconv.Itoa(s.n), Payload: payload, Env: s.env, MemoryMB: s.memoryMB})
 }
 func (s *scfFn) pid() (int, error)        { return s.f.Pid(), nil }
 func (s *scfFn) output() *localrun.Output { return s.f.Output }

@@ -10,9 +10,11 @@
 //     list without its index and the 1,000,000-entry list on a writable folder;
 //   - memory: peak RSS of each function after the warm invocations; the zips' sizes;
 //   - live policy: the cold start with SUBGATE_POLICY_URL naming a 100,000-entry bundle on a real
-//     S3 server on loopback (versitygw), the fetch reported apart; and warm invocations with
+//     S3 server on loopback (versitygw), the fetch reported apart; warm invocations with
 //     refresh on (the bundle republished as they run) and with a store that stalls for 10 s,
-//     beside the same list from a file;
+//     beside the same list from a file; and the peak RSS of a function that swaps a
+//     1,000,000-entry bundle for another, against the memory serverless.yml and template.yaml
+//     give the function (which every function of the run is told it has);
 //   - worst-case bodies: each 1 MiB body of internal/worstcase through the gate, beside
 //     encoding/json decoding it into any;
 //   - the Go benchmarks of the warm path and of loading, as information.
@@ -35,7 +37,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 )
 
 type options struct {
@@ -123,6 +125,10 @@ func run(o options) (err error) {
 				return err
 			}
 			r.bundleBytes = len(fx.bundles[0])
+			if fx.millionBundles, err = makeMillionBundles(fx.millionPolicy); err != nil {
+				return err
+			}
+			r.millionBundleBytes = len(fx.millionBundles[0])
 		}
 		if o.parts["cold"] || o.parts["live"] {
 			step(fmt.Sprintf("cold starts (%d of each, in turns)", o.starts))
@@ -139,6 +145,10 @@ func run(o options) (err error) {
 		if o.parts["live"] {
 			step(fmt.Sprintf("live policy: %s of warm invocations of each platform, the store stalled for 10s of it", o.liveFor))
 			if r.live, err = liveRuns(pls, fx, live, o.liveFor); err != nil {
+				return err
+			}
+			step("live policy: swapping a 1,000,000-entry bundle for another, and peak RSS")
+			if r.swaps, err = swapRuns(pls, fx, live); err != nil {
 				return err
 			}
 		}

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/policy"
 )
@@ -54,6 +54,12 @@ type fixtures struct {
 	// list has one comment line more), that the live policy alternates between.
 	bundles [2][]byte
 	sizes   []sizeRow
+	// millionPolicy is the 1,000,000-entry list's policy file; millionBundles, two bundles of it
+	// of different revisions, made for the live part only.
+	millionPolicy  string
+	millionBundles [2][]byte
+	// The functions' memory, in MB, as serverless.yml and template.yaml set it.
+	scfMemoryMB, lambdaMemoryMB int
 }
 
 type sizeRow struct {
@@ -97,7 +103,10 @@ func prepare(h *harness, tmp string) (*fixtures, error) {
 		return nil, err
 	}
 
-	fx := &fixtures{}
+	fx := &fixtures{millionPolicy: millionPolicy}
+	if fx.scfMemoryMB, fx.lambdaMemoryMB, err = deploymentMemory("."); err != nil {
+		return nil, err
+	}
 	// readOnly is the folder bind-mounted read-only once every deployment is unpacked into it.
 	readOnly, writable := filepath.Join(tmp, "read-only"), filepath.Join(tmp, "writable")
 	n := 0

@@ -77,3 +77,19 @@ func TestWorstGoalVerdict(t *testing.T) {
 		{"worst case, deep (values nested 32 deep): the gate ≤ 3× json.Unmarshal into any", "3.20× (32.0 ms vs 10.0 ms)", "**missed** by 0.20×"},
 	}, rows)
 }
+
+func TestDeploymentMemory(t *testing.T) {
+	scf, lambda, err := deploymentMemory("../..")
+	assert.NoError(t, err)
+	assert.GreaterOrEqual(t, scf, 64, "serverless.yml's memorySize")
+	assert.GreaterOrEqual(t, lambda, 128, "template.yaml's MemorySize")
+}
+
+func TestStartedMaxBytes(t *testing.T) {
+	n, err := startedMaxBytes([]string{`{"level":"INFO","msg":"policy swapped"}`,
+		`{"level":"INFO","msg":"started","policy_url":"s3://b/k","max_bytes":35791394,"max_bytes_from":"the function's memory (128 MB)"}`})
+	assert.NoError(t, err)
+	assert.Equal(t, int64(35791394), n)
+	_, err = startedMaxBytes([]string{`{"msg":"started"}`})
+	assert.Error(t, err)
+}

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/subgate/subgate/internal/strictyaml"
 	"github.com/subgate/subgate/pkg/policy"
 )
 
@@ -73,21 +74,21 @@ func readCases(path string) ([]testCase, error) {
 }
 
 func parseCases(text []byte) ([]testCase, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if len(doc.Content) == 0 {
-		return nil, errors.New("the file is empty: it needs a list of cases under the key cases")
-	}
-	fields, err := mapping(doc.Content[0], "the cases file", fileKeys)
+	root, err := strictyaml.Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	list := fields["cases"]
+	if root == nil {
+		return nil, errors.New("the file is empty: it needs a list of cases under the key cases")
+	}
+	fields, err := strictyaml.Mapping(root, "the cases file", fileKeys)
+	if err != nil {
+		return nil, err
+	}
+	list := fields.Get("cases")
 	switch {
 	case list == nil:
-		return nil, fmt.Errorf("line %d: the key cases is missing", doc.Content[0].Line)
+		return nil, fmt.Errorf("line %d: the key cases is missing", root.Line)
 	case list.Kind != yaml.SequenceNode:
 		return nil, fmt.Errorf("line %d: cases must be a list of cases", list.Line)
 	case len(list.Content) == 0:
@@ -96,7 +97,7 @@ func parseCases(text []byte) ([]testCase, error) {
 	var cases []testCase
 	names := map[string]int{}
 	for _, node := range list.Content {
-		tc, err := readCase(resolve(node))
+		tc, err := readCase(strictyaml.Resolve(node))
 		if err != nil {
 			return nil, err
 		}
@@ -111,39 +112,39 @@ func parseCases(text []byte) ([]testCase, error) {
 
 func readCase(node *yaml.Node) (testCase, error) {
 	tc := testCase{line: node.Line}
-	fields, err := mapping(node, "a case", caseKeys)
+	fields, err := strictyaml.Mapping(node, "a case", caseKeys)
 	if err != nil {
 		return tc, err
 	}
 	for _, key := range []string{"name", "channel", "want"} {
-		if fields[key] == nil {
+		if fields.Get(key) == nil {
 			return tc, fmt.Errorf("line %d: a case needs %s", node.Line, key)
 		}
 	}
-	if tc.name, err = str(fields["name"], "name"); err != nil {
+	if tc.name, err = strictyaml.String(fields.Get("name"), "name"); err != nil {
 		return tc, err
 	}
 	if tc.name == "" {
-		return tc, fmt.Errorf("line %d: a case's name must not be empty", fields["name"].Line)
+		return tc, fmt.Errorf("line %d: a case's name must not be empty", fields.Get("name").Line)
 	}
-	if tc.channel, err = str(fields["channel"], "channel"); err != nil {
+	if tc.channel, err = strictyaml.String(fields.Get("channel"), "channel"); err != nil {
 		return tc, err
 	}
 	if !strings.HasPrefix(tc.channel, policy.ChannelPrefix) {
-		return tc, fmt.Errorf("line %d: channel is an Official Channel ID, starting %s, not %q", fields["channel"].Line, policy.ChannelPrefix, tc.channel)
+		return tc, fmt.Errorf("line %d: channel is an Official Channel ID, starting %s, not %q", fields.Get("channel").Line, policy.ChannelPrefix, tc.channel)
 	}
-	if n := fields["operator"]; n != nil {
-		if tc.operator, err = str(n, "operator"); err != nil {
+	if n := fields.Get("operator"); n != nil {
+		if tc.operator, err = strictyaml.String(n, "operator"); err != nil {
 			return tc, err
 		}
 	}
-	if n := fields["subscribers"]; n != nil {
+	if n := fields.Get("subscribers"); n != nil {
 		if tc.subscribers, err = strList(n, "subscribers"); err != nil {
 			return tc, err
 		}
 	}
-	if n := fields["subscriber_count"]; n != nil {
-		count, err := integer(n, "subscriber_count")
+	if n := fields.Get("subscriber_count"); n != nil {
+		count, err := strictyaml.Int(n, "subscriber_count")
 		if err != nil {
 			return tc, err
 		}
@@ -158,8 +159,8 @@ func readCase(node *yaml.Node) (testCase, error) {
 	if len(tc.subscribers) == 0 {
 		return tc, fmt.Errorf("line %d: a case needs subscribers (or subscriber_count)", node.Line)
 	}
-	if n := fields["at"]; n != nil {
-		s, err := str(n, "at")
+	if n := fields.Get("at"); n != nil {
+		s, err := strictyaml.String(n, "at")
 		if err != nil {
 			return tc, err
 		}
@@ -167,108 +168,62 @@ func readCase(node *yaml.Node) (testCase, error) {
 			return tc, fmt.Errorf("line %d: at %q is not an RFC 3339 time like 2026-12-01T00:00:00Z", n.Line, s)
 		}
 	}
-	tc.want, err = readWant(resolve(fields["want"]), tc.subscribers)
+	tc.want, err = readWant(fields.Get("want"), tc.subscribers)
 	return tc, err
 }
 
 func readWant(node *yaml.Node, subscribers []string) (caseWant, error) {
 	var w caseWant
-	fields, err := mapping(node, "want", wantKeys)
+	fields, err := strictyaml.Mapping(node, "want", wantKeys)
 	if err != nil {
 		return w, err
 	}
-	if n := fields["error_code"]; n != nil {
-		if w.errorCode, err = integer(n, "error_code"); err != nil {
+	if n := fields.Get("error_code"); n != nil {
+		if w.errorCode, err = strictyaml.Int(n, "error_code"); err != nil {
 			return w, err
 		}
 		if w.errorCode != 0 && w.errorCode != 1 {
 			return w, fmt.Errorf("line %d: error_code is 0 (go on) or 1 (the request is rejected), not %d", n.Line, w.errorCode)
 		}
 	}
-	if n := fields["error_info"]; n != nil {
-		info, err := str(n, "error_info")
+	if n := fields.Get("error_info"); n != nil {
+		info, err := strictyaml.String(n, "error_info")
 		if err != nil {
 			return w, err
 		}
 		w.errorInfo = &info
 	}
-	if n := fields["refused"]; n != nil {
+	if n := fields.Get("refused"); n != nil {
 		if w.refused, err = strList(n, "refused"); err != nil {
 			return w, err
 		}
 	}
-	if n := fields["would_refuse"]; n != nil {
+	if n := fields.Get("would_refuse"); n != nil {
 		if w.wouldRefuse, err = strList(n, "would_refuse"); err != nil {
 			return w, err
 		}
 		w.hasWould = true
 	}
-	if n := fields["rules"]; n != nil {
+	if n := fields.Get("rules"); n != nil {
 		if n.Kind != yaml.MappingNode {
 			return w, fmt.Errorf("line %d: rules must be a mapping of subscribers to the words of the rule that decides each", n.Line)
 		}
-		ruleFields, err := mapping(n, "rules", nil)
+		ruleFields, err := strictyaml.Mapping(n, "rules", nil)
 		if err != nil {
 			return w, err
 		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			id := n.Content[i].Value
-			if !slices.Contains(subscribers, id) {
-				return w, fmt.Errorf("line %d: rules names %q, which is not among the case's subscribers", n.Content[i].Line, id)
+		for _, f := range ruleFields {
+			if !slices.Contains(subscribers, f.Key) {
+				return w, fmt.Errorf("line %d: rules names %q, which is not among the case's subscribers", f.Line, f.Key)
 			}
-			rule, err := str(ruleFields[id], "the rule of "+id)
+			rule, err := strictyaml.String(f.Value, "the rule of "+f.Key)
 			if err != nil {
 				return w, err
 			}
-			w.rules = append(w.rules, idRule{id, rule})
+			w.rules = append(w.rules, idRule{f.Key, rule})
 		}
 	}
 	return w, nil
-}
-
-// mapping checks that node is a mapping whose keys are among known (any key when known is nil),
-// each once, and returns the value of each key.
-func mapping(node *yaml.Node, what string, known []string) (map[string]*yaml.Node, error) {
-	node = resolve(node)
-	if node.Kind != yaml.MappingNode {
-		if known == nil {
-			return nil, fmt.Errorf("line %d: %s must be a mapping", node.Line, what)
-		}
-		return nil, fmt.Errorf("line %d: %s must be a mapping of keys (%s)", node.Line, what, strings.Join(known, ", "))
-	}
-	fields := make(map[string]*yaml.Node, len(node.Content)/2)
-	lines := make(map[string]int, len(node.Content)/2)
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		key, value := resolve(node.Content[i]), resolve(node.Content[i+1])
-		if key.Kind != yaml.ScalarNode {
-			return nil, fmt.Errorf("line %d: a key of %s must be a string", key.Line, what)
-		}
-		if first, ok := lines[key.Value]; ok {
-			return nil, fmt.Errorf("line %d: key %q is given twice in %s (first at line %d)", key.Line, key.Value, what, first)
-		}
-		if known != nil && !slices.Contains(known, key.Value) {
-			return nil, fmt.Errorf("line %d: unknown key %q in %s (known keys: %s)", key.Line, key.Value, what, strings.Join(known, ", "))
-		}
-		fields[key.Value], lines[key.Value] = value, key.Line
-	}
-	return fields, nil
-}
-
-// resolve is the node an alias stands for, or node.
-func resolve(node *yaml.Node) *yaml.Node {
-	for node.Kind == yaml.AliasNode && node.Alias != nil {
-		node = node.Alias
-	}
-	return node
-}
-
-// str is a scalar's text: a string, or a number or word written without quotes (an ID such as
-// 107867).
-func str(node *yaml.Node, key string) (string, error) {
-	if node.Kind != yaml.ScalarNode || node.Tag == "!!null" {
-		return "", fmt.Errorf("line %d: %s must be a string", node.Line, key)
-	}
-	return node.Value, nil
 }
 
 func strList(node *yaml.Node, key string) ([]string, error) {
@@ -277,19 +232,11 @@ func strList(node *yaml.Node, key string) ([]string, error) {
 	}
 	list := make([]string, 0, len(node.Content))
 	for _, item := range node.Content {
-		s, err := str(resolve(item), "each of "+key)
+		s, err := strictyaml.String(item, "each of "+key)
 		if err != nil {
 			return nil, err
 		}
 		list = append(list, s)
 	}
 	return list, nil
-}
-
-func integer(node *yaml.Node, key string) (int, error) {
-	var n int
-	if node.Kind != yaml.ScalarNode || node.Tag != "!!int" || node.Decode(&n) != nil {
-		return 0, fmt.Errorf("line %d: %s must be a whole number", node.Line, key)
-	}
-	return n, nil
 }

@@ -69,7 +69,7 @@ func TestServerlessYML(t *testing.T) {
 	assert.Equal(t, "scf", sls.Component)
 	assert.Equal(t, "event", in.Type)
 	assert.Equal(t, "Go1", in.Runtime)
-	assert.Equal(t, 64, in.MemorySize)
+	assert.Equal(t, 256, in.MemorySize, "a 1,000,000-entry bundle swapped for another peaks at 143.8 MiB (make bench)")
 	assert.Equal(t, 3, in.Timeout)
 
 	// src is the folder make unpacks dist/scf.zip into; handler is the binary's name in that zip,
@@ -92,7 +92,7 @@ func TestServerlessYML(t *testing.T) {
 	// the deployer's environment (unset there, they reach the function unset or empty, which
 	// subgate reads as unset); the policy file is the one make bundles.
 	fromDeployer := []string{config.EnvSdkAppID, config.EnvToken, config.EnvForwardURL,
-		config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle, config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout}
+		config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle, config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout, config.EnvPolicyMaxBytes}
 	for name := range in.Environment.Variables {
 		assert.Contains(t, config.Variables, name, "serverless.yml sets %s, which subgate does not read", name)
 	}
@@ -112,7 +112,7 @@ func TestServerlessYML(t *testing.T) {
 	cfg, err := config.FromEnv(func(name string) string { return deployed[name] })
 	require.NoError(t, err)
 	assert.Empty(t, cfg.PolicyURL, "no policy URL: the policy is the zip's")
-	assert.Equal(t, config.DefaultPolicyRefresh, cfg.PolicyRefresh)
+	assert.Zero(t, cfg.PolicyRefresh, "unset: the source's default")
 	assert.Equal(t, "policy.yaml", in.Environment.Variables[config.EnvPolicyFile])
 	assert.NotEmpty(t, pkg.zips[zip].policy, "make package-scf does not bundle a policy as policy.yaml")
 	assert.NotContains(t, in.Environment.Variables, config.EnvAddr, "the event function does not listen")

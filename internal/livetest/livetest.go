@@ -35,17 +35,18 @@ import (
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
+	"github.com/subgate/subgate/pkg/source"
 )
 
 // AppID is the SDKAppID of the platforms' sample events (deploy/events).
 const AppID = "1400000001"
 
-// The timing the scenario configures: the shortest refresh the configuration allows, so that a
+// The timing the scenario configures: the shortest refresh the source allows, so that a
 // change is taken within seconds, and the longest fetch timeout, so that a stalled fetch lasts as
 // long as any fetch may.
 const (
-	Refresh      = config.MinPolicyRefresh
-	FetchTimeout = config.MaxPolicyFetchTimeout
+	Refresh      = source.MinRefresh
+	FetchTimeout = source.MaxFetchTimeout
 )
 
 // Key is where the scenario publishes its bundles, in teststore.Bucket.

@@ -66,6 +66,10 @@ func runRefresh(t *testing.T, p Platform) {
 	assert.Contains(t, started["policy_url"], "s3://"+teststore.Bucket+"/"+Key)
 	assert.Equal(t, Refresh.String(), started["refresh"])
 	assert.Equal(t, FetchTimeout.String(), started["fetch_timeout"])
+	// The cap on a bundle follows the memory the platform says the function has.
+	assert.Contains(t, started["max_bytes_from"], "the function's memory (", "%v", started)
+	maxBytes, ok := started["max_bytes"].(float64)
+	require.True(t, ok, "max_bytes: %v", started)
 
 	// Published bundles are taken at the next refresh, each after the last.
 	s.proxy.Resume()
@@ -91,6 +95,15 @@ func runRefresh(t *testing.T, p Platform) {
 	s.store.Put(t, Key, b.data[:len(b.data)/2])
 	line, next = fn.refreshOutcome(next, false, b)
 	steps = append(steps, s.failed(line, "a truncated bundle published", bundle.ErrDamaged, b))
+
+	// An object announced over the cap is refused before it is read.
+	s.store.Put(t, Key, []byte("an object the store says is over the cap\n"))
+	s.proxy.Announce(int64(maxBytes) + 1)
+	s.proxy.Cut() // the function's kept-alive connection too
+	line, next = fn.refreshOutcome(next, false, b)
+	steps = append(steps, s.failed(line, "an object over the cap", store.ErrTooBig, b))
+	assert.Contains(t, line["error"], fmt.Sprintf("the limit is %d", int64(maxBytes)))
+	s.proxy.Resume()
 
 	s.store.Delete(t, Key)
 	line, next = fn.refreshOutcome(next, false, b)

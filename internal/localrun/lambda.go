@@ -57,7 +57,7 @@ type Lambda struct {
 // sets for subgate's function in template.yaml.
 var lambdaDefaults = map[string]string{
 	"AWS_LAMBDA_FUNCTION_TIMEOUT":     "3",
-	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "160",
 	"AWS_LAMBDA_FUNCTION_NAME":        "subgate",
 }
 

@@ -33,6 +33,9 @@ type SCFInvocation struct {
 	// Deadline is when the invocation times out; zero means 3 s from now (subgate's timeout in
 	// serverless.yml).
 	Deadline time.Time
+	// MemoryMB is the function's memory the request says (MemoryLimitInMb); zero means 256
+	// (subgate's memorySize in serverless.yml).
+	MemoryMB int
 }
 
 // answerSlack is how long past its deadline an invocation is waited for before Invoke gives up:
@@ -93,13 +96,17 @@ func (f *SCF) Invoke(inv SCFInvocation) ([]byte, error) {
 	if deadline.IsZero() {
 		deadline = time.Now().Add(3 * time.Second)
 	}
+	memory := inv.MemoryMB
+	if memory == 0 {
+		memory = 256
+	}
 	req := messages.InvokeRequest{
 		Payload:         inv.Payload,
 		RequestId:       inv.RequestID,
 		Deadline:        messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
 		FunctionName:    "subgate",
 		FunctionVersion: "$LATEST",
-		MemoryLimitInMb: 64,
+		MemoryLimitInMb: int32(memory),
 		TimeLimitInMs:   3000,
 	}
 	if inv.Env != nil {

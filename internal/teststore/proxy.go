@@ -1,9 +1,13 @@
 package teststore
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -11,7 +15,8 @@ import (
 // told to stall: then each new connection's request still reaches the server, but only the first
 // n bytes of its answer come back, and the rest is held until the connection is closed, as from a
 // store that stops answering mid-way. A stalled connection is never answered in full: closing the
-// proxy (at the end of the test) closes it.
+// proxy (at the end of the test) closes it. Told to announce a length (Announce), it makes the
+// server's answers lie about their size instead.
 type Proxy struct {
 	// Addr is the proxy's address, 127.0.0.1:PORT.
 	Addr string
@@ -21,10 +26,13 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	stallAt int // bytes of an answer forwarded before it stalls; -1 when not stalling
-	conns   map[net.Conn]struct{}
-	closed  bool
-	done    chan struct{} // closed when the proxy is closed: stalled copies give up
-	wg      sync.WaitGroup
+	// announce is the Content-Length each new connection's answer announces; -1 when answers
+	// are forwarded as they are.
+	announce int64
+	conns    map[net.Conn]struct{}
+	closed   bool
+	done     chan struct{} // closed when the proxy is closed: stalled copies give up
+	wg       sync.WaitGroup
 }
 
 // NewProxy starts a proxy to target (an address such as Server.Addr) on a free loopback port; it
@@ -35,7 +43,7 @@ func NewProxy(t TB, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln, stallAt: -1, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln, stallAt: -1, announce: -1, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.Close)
@@ -62,8 +70,22 @@ func (p *Proxy) Cut() {
 	}
 }
 
-// Resume makes the connections accepted from now on forward in full again.
-func (p *Proxy) Resume() { p.Stall(-1) }
+// Announce makes the connections accepted from now on carry one answer each, whose
+// Content-Length header says n whatever the body's length: the body is forwarded as the server
+// sends it, and the connection is closed after it. A client then finds the body cut short (n under
+// its length) or the connection closed before the body's end (n over it). An answer without a
+// Content-Length (304 Not Modified) is forwarded as it is.
+func (p *Proxy) Announce(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.announce = n
+}
+
+// Resume makes the connections accepted from now on forward in full, and as they are, again.
+func (p *Proxy) Resume() {
+	p.Stall(-1)
+	p.Announce(-1)
+}
 
 // Close stops accepting and closes every connection, stalled ones included, and waits for their
 // goroutines to end.
@@ -102,11 +124,15 @@ func (p *Proxy) accept() {
 			server.Close()
 			return
 		}
-		stallAt := p.stallAt
+		stallAt, announce := p.stallAt, p.announce
 		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
 		p.wg.Add(2)
 		p.mu.Unlock()
 		go p.pipe(server, client, -1)
+		if announce >= 0 {
+			go p.lie(client, server, announce)
+			continue
+		}
 		go p.pipe(client, server, stallAt)
 	}
 }
@@ -127,4 +153,38 @@ func (p *Proxy) pipe(dst, src net.Conn, limit int) {
 		return
 	}
 	<-p.done
+}
+
+// lie forwards one answer from src to dst with its Content-Length replaced by announce, then
+// closes both.
+func (p *Proxy) lie(dst, src net.Conn, announce int64) {
+	defer p.wg.Done()
+	defer func() {
+		dst.Close()
+		src.Close()
+	}()
+	r := bufio.NewReader(src)
+	var head bytes.Buffer
+	length := int64(-1)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		name, value, _ := strings.Cut(line, ":")
+		if strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
+			if length, err = strconv.ParseInt(strings.TrimSpace(value), 10, 64); err != nil {
+				return
+			}
+			line = "Content-Length: " + strconv.FormatInt(announce, 10) + "\r\n"
+		}
+		head.WriteString(line)
+		if line == "\r\n" {
+			break
+		}
+	}
+	if _, err := dst.Write(head.Bytes()); err != nil || length < 0 {
+		return
+	}
+	_, _ = io.CopyN(dst, r, length)
 }

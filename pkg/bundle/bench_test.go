@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 )
 
 // largeBundle is the bundle of the benchmarks' policy: a 100,000-entry deny list file plus globs.

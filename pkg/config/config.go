@@ -1,5 +1,8 @@
 // Package config reads subgate's configuration from environment variables, the same for every
-// entrypoint, and loads the policy it names.
+// entrypoint: it turns each variable into a setting of its type (a duration, a number, a URL) and
+// checks the settings no other package owns. The policy source (pkg/source) checks its own
+// settings, and the policy store (pkg/store) the policy URL, endpoint and region, when the gate is
+// built (gate.FromEnv), so that each rule is written once; their errors name the variable too.
 package config
 
 import (
@@ -7,13 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/subgate/subgate/pkg/policy"
 	"github.com/subgate/subgate/pkg/store"
 	"github.com/subgate/subgate/pkg/webhook"
 )
@@ -43,16 +43,26 @@ const (
 	EnvS3PathStyle        = "SUBGATE_S3_PATH_STYLE"
 	EnvPolicyRefresh      = "SUBGATE_POLICY_REFRESH"
 	EnvPolicyFetchTimeout = "SUBGATE_POLICY_FETCH_TIMEOUT"
+	EnvPolicyMaxBytes     = "SUBGATE_POLICY_MAX_BYTES"
 )
 
 // EnvAWSRegion is the region Lambda runs a function in; the store's region when SUBGATE_S3_REGION
 // is not set. It is not subgate's to set, so it is not in Variables.
 const EnvAWSRegion = "AWS_REGION"
 
+// The variables in which a platform says how much memory the function has, in MB: Lambda's, and
+// SCF's (the one scf-go-lib's functioncontext reads; pkg/scfevent sets it from the invoke
+// request's MemoryLimitInMb when the runtime has not). They are not subgate's to set, so they are
+// not in Variables.
+const (
+	EnvLambdaMemory = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+	EnvSCFMemory    = "FUNCTION_MEMORY_SIZE"
+)
+
 // Variables lists every variable subgate reads, for deployment files to be checked against.
 var Variables = []string{EnvSdkAppID, EnvToken, EnvMaxSkew, EnvPolicyFile, EnvPolicy, EnvLogLevel, EnvLogIDs, EnvAddr, EnvFailMode,
 	EnvMetrics, EnvMetricsNamespace, EnvMetricsAddr, EnvForwardURL, EnvForwardTimeout,
-	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout}
+	EnvPolicyURL, EnvS3Endpoint, EnvS3Region, EnvS3PathStyle, EnvPolicyRefresh, EnvPolicyFetchTimeout, EnvPolicyMaxBytes}
 
 // DefaultAddr is where the HTTP server listens unless SUBGATE_ADDR says otherwise.
 const DefaultAddr = "127.0.0.1:8080"
@@ -62,24 +72,6 @@ const DefaultAddr = "127.0.0.1:8080"
 const (
 	DefaultForwardTimeout = 1500 * time.Millisecond
 	MaxForwardTimeout     = 1800 * time.Millisecond
-)
-
-// DefaultPolicyRefresh is how often a warm function asks the store whether its bundle changed,
-// unless SUBGATE_POLICY_REFRESH says otherwise; MinPolicyRefresh is the shortest interval allowed.
-const (
-	DefaultPolicyRefresh = 30 * time.Second
-	MinPolicyRefresh     = 5 * time.Second
-)
-
-// DefaultPolicyFetchTimeout bounds a fetch of the bundle unless SUBGATE_POLICY_FETCH_TIMEOUT says
-// otherwise. The first answer of a cold function waits for its first fetch, so the timeout is held
-// to MaxPolicyFetchTimeout: Chat waits 2 s for the whole answer, and an entrypoint keeps up to
-// 250 ms of the invocation's time to send the answer (gate.AnswerReserve); 1.5 s of fetch leaves
-// 250 ms more for the platform's cold start and the decision. (A refresh of a warm function is
-// bounded by the same timeout, but no answer waits for it.)
-const (
-	DefaultPolicyFetchTimeout = time.Second
-	MaxPolicyFetchTimeout     = 1500 * time.Millisecond
 )
 
 // The fail modes (SUBGATE_FAIL_MODE): what subgate answers a request it must decide and cannot (a
@@ -94,16 +86,19 @@ const (
 // SUBGATE_METRICS_NAMESPACE says otherwise.
 const DefaultMetricsNamespace = "subgate"
 
-// ErrInvalid is wrapped by every configuration error.
+// ErrInvalid is wrapped by every configuration error: FromEnv's, and those of the source and the
+// store, which the source wraps in it when the gate is built.
 var ErrInvalid = errors.New("invalid configuration")
 
 // Config is subgate's configuration.
 type Config struct {
-	SdkAppID   string
-	Token      string
-	MaxSkew    time.Duration
+	SdkAppID string
+	Token    string
+	MaxSkew  time.Duration
+	// PolicyFile is the policy file's path as given, and Policy the inline policy's text; the
+	// source finds and loads them, and refuses both at once.
 	PolicyFile string
-	Policy     string // inline policy text
+	Policy     string
 	LogLevel   slog.Level
 	// OmitLogIDs leaves user IDs out of the log lines (SUBGATE_LOG_IDS=false): the rules and counts
 	// stay.
@@ -126,7 +121,8 @@ type Config struct {
 
 	// PolicyURL is where the policy bundle is fetched from: s3://BUCKET/KEY or an https:// URL, as
 	// given; "" when the policy is not fetched. Show it only as the policy source does, without
-	// its query string: a presigned URL's query is a credential.
+	// its query string: a presigned URL's query is a credential. The store checks it, with the
+	// endpoint and the region (store.New).
 	PolicyURL string
 	// S3Endpoint is an S3-compatible store's endpoint, scheme and host ("" for Amazon S3).
 	S3Endpoint string
@@ -134,10 +130,19 @@ type Config struct {
 	S3Region string
 	// S3PathStyle puts the bucket in the path instead of the host name.
 	S3PathStyle bool
-	// PolicyRefresh is how often a warm function revalidates its bundle.
+	// PolicyRefresh is how often a warm function revalidates its bundle; 0 when not set (the
+	// source's default). The source holds it to its bounds.
 	PolicyRefresh time.Duration
-	// PolicyFetchTimeout bounds each fetch of the bundle.
+	// PolicyFetchTimeout bounds each fetch of the bundle; 0 when not set (the source's default).
+	// The source holds it to its bounds.
 	PolicyFetchTimeout time.Duration
+	// PolicyMaxBytes caps a fetched bundle; 0 when not set (the source's default, which follows
+	// FunctionMemoryMB). The source holds it to its bounds.
+	PolicyMaxBytes int64
+	// FunctionMemoryMB is the function's memory as the platform says it, in MB
+	// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, else FUNCTION_MEMORY_SIZE); 0 where it says nothing (the
+	// HTTP server).
+	FunctionMemoryMB int
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's lookup in tests).
@@ -147,7 +152,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		SdkAppID:   get(EnvSdkAppID),
 		Token:      getenv(EnvToken),
-		MaxSkew:    webhook.DefaultMaxSkew,
 		PolicyFile: get(EnvPolicyFile),
 		Policy:     getenv(EnvPolicy),
 		Addr:       get(EnvAddr),
@@ -167,15 +171,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if !isDigits(c.SdkAppID) {
 		return c, fmt.Errorf("%w: %s must be the app's SDKAppID, digits only, not %q", ErrInvalid, EnvSdkAppID, c.SdkAppID)
 	}
-	if s := get(EnvMaxSkew); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return c, fmt.Errorf("%w: %s must be a positive Go duration such as 60s, not %q", ErrInvalid, EnvMaxSkew, s)
-		}
-		c.MaxSkew = d
+	var err error
+	if c.MaxSkew, err = duration(get, EnvMaxSkew, "60s"); err != nil {
+		return c, err
 	}
-	if c.PolicyFile != "" && strings.TrimSpace(c.Policy) != "" {
-		return c, fmt.Errorf("%w: %s and %s are both set: use one", ErrInvalid, EnvPolicyFile, EnvPolicy)
+	if c.MaxSkew == 0 {
+		c.MaxSkew = webhook.DefaultMaxSkew
 	}
 	switch level := strings.ToLower(get(EnvLogLevel)); level {
 	case "", "info":
@@ -205,10 +206,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err := c.readForward(get); err != nil {
 		return c, err
 	}
-	if err := c.readPolicyURL(get); err != nil {
-		return c, err
+	return c, c.readPolicyStore(get)
+}
+
+// duration reads a variable holding a Go duration above 0: 0 when it is not set. example is one
+// the message shows.
+func duration(get func(string) string, name, example string) (time.Duration, error) {
+	s := get(name)
+	if s == "" {
+		return 0, nil
 	}
-	return c, nil
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: %s must be a Go duration above 0, such as %s, not %q", ErrInvalid, name, example, s)
+	}
+	return d, nil
 }
 
 // readFailModeAndMetrics reads SUBGATE_FAIL_MODE and the metrics' settings. Each is set before an
@@ -259,16 +271,32 @@ func isNamespace(s string) bool {
 	return true
 }
 
+// wholeNumber reads a variable holding a whole number above 0: 0 when it is not set. what says
+// what the number must be, for the message.
+func wholeNumber(get func(string) string, name, what string) (int64, error) {
+	s := get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%w: %s must be %s, not %q", ErrInvalid, name, what, s)
+	}
+	return n, nil
+}
+
 // readForward reads the relay's URL and timeout. The URL must be https, except on a loopback host
 // (tests, sidecars), since the relayed request carries the webhook's body and signature.
 func (c *Config) readForward(get func(string) string) error {
 	c.ForwardTimeout = DefaultForwardTimeout
-	if s := get(EnvForwardTimeout); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 || d > MaxForwardTimeout {
-			return fmt.Errorf("%w: %s must be a Go duration above 0 and at most %s (Chat waits 2s for the whole answer), not %q",
-				ErrInvalid, EnvForwardTimeout, MaxForwardTimeout, s)
-		}
+	d, err := duration(get, EnvForwardTimeout, "1500ms")
+	if err != nil {
+		return err
+	}
+	if d > MaxForwardTimeout {
+		return fmt.Errorf("%w: %s must be at most %s (Chat waits 2s for the whole answer), not %q", ErrInvalid, EnvForwardTimeout, MaxForwardTimeout, get(EnvForwardTimeout))
+	}
+	if d != 0 {
 		c.ForwardTimeout = d
 	}
 	raw := get(EnvForwardURL)
@@ -289,25 +317,17 @@ func (c *Config) readForward(get func(string) string) error {
 	return nil
 }
 
-// readPolicyURL reads where the policy bundle is fetched from, how, and how often. The URL and the
-// endpoint must be https, except on a loopback host, as the forward URL: what the function fetches
-// decides who may subscribe. Messages never repeat the URL's query, which may be a credential.
-func (c *Config) readPolicyURL(get func(string) string) error {
-	c.PolicyRefresh, c.PolicyFetchTimeout = DefaultPolicyRefresh, DefaultPolicyFetchTimeout
-	if s := get(EnvPolicyRefresh); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < MinPolicyRefresh {
-			return fmt.Errorf("%w: %s must be a Go duration of at least %s, such as 30s or 5m, not %q", ErrInvalid, EnvPolicyRefresh, MinPolicyRefresh, s)
-		}
-		c.PolicyRefresh = d
+// readPolicyStore reads where the policy bundle is fetched from, how, how often, how large it may
+// be, and the function's memory, which the largest bundle follows by default. It checks only that
+// each variable is of its type: the store checks the URL, the endpoint and the region
+// (store.New), and the source the refresh, the timeout and the cap, when the gate is built.
+func (c *Config) readPolicyStore(get func(string) string) error {
+	var err error
+	if c.PolicyRefresh, err = duration(get, EnvPolicyRefresh, "30s or 5m"); err != nil {
+		return err
 	}
-	if s := get(EnvPolicyFetchTimeout); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 || d > MaxPolicyFetchTimeout {
-			return fmt.Errorf("%w: %s must be a Go duration above 0 and at most %s (a cold function's first answer waits for the fetch, and Chat waits 2s for it), not %q",
-				ErrInvalid, EnvPolicyFetchTimeout, MaxPolicyFetchTimeout, s)
-		}
-		c.PolicyFetchTimeout = d
+	if c.PolicyFetchTimeout, err = duration(get, EnvPolicyFetchTimeout, "1s or 1500ms"); err != nil {
+		return err
 	}
 	switch s := strings.ToLower(get(EnvS3PathStyle)); s {
 	case "", "false":
@@ -316,135 +336,24 @@ func (c *Config) readPolicyURL(get func(string) string) error {
 	default:
 		return fmt.Errorf("%w: %s must be true or false, not %q", ErrInvalid, EnvS3PathStyle, s)
 	}
-	if raw := get(EnvS3Endpoint); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") ||
-			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("%w: %s must be an https:// URL of a scheme and a host (and port) only, such as https://cos.ap-guangzhou.myqcloud.com, not %q",
-				ErrInvalid, EnvS3Endpoint, store.Redact(raw))
+	if c.PolicyMaxBytes, err = wholeNumber(get, EnvPolicyMaxBytes, "a whole number of bytes above 0, such as 33554432 (32 MiB)"); err != nil {
+		return err
+	}
+	for _, name := range []string{EnvLambdaMemory, EnvSCFMemory} {
+		mb, err := wholeNumber(get, name, "the function's memory, a whole number of MB")
+		if err != nil {
+			return err
 		}
-		if u.Scheme == "http" && !store.IsLoopback(u.Hostname()) {
-			return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvS3Endpoint, raw)
+		if mb != 0 {
+			c.FunctionMemoryMB = int(min(mb, 1<<20)) // no function has a terabyte
+			break
 		}
-		c.S3Endpoint = raw
 	}
-	regionFrom := EnvS3Region
-	if c.S3Region = get(EnvS3Region); c.S3Region != "" && !isRegion(c.S3Region) {
-		return fmt.Errorf("%w: %s must be the store's region, such as us-east-1 or ap-guangzhou, not %q", ErrInvalid, EnvS3Region, c.S3Region)
-	}
-	if c.S3Region == "" {
-		regionFrom, c.S3Region = EnvAWSRegion, get(EnvAWSRegion)
-	}
-	raw := get(EnvPolicyURL)
-	if raw == "" {
-		return nil
-	}
-	if strings.TrimSpace(c.Policy) != "" {
-		return fmt.Errorf("%w: %s and %s are both set: use %s (and %s for a fallback used until the first bundle is fetched, if you want one)",
-			ErrInvalid, EnvPolicyURL, EnvPolicy, EnvPolicyURL, EnvPolicyFile)
-	}
-	if rest, ok := strings.CutPrefix(raw, "s3://"); ok {
-		bucket, key, _ := strings.Cut(rest, "/")
-		if bucket == "" || key == "" {
-			return fmt.Errorf("%w: %s must be s3://BUCKET/KEY or an https:// URL, not %q", ErrInvalid, EnvPolicyURL, raw)
-		}
-		if !isRegion(c.S3Region) {
-			return fmt.Errorf("%w: %s is an s3:// URL, which needs the store's region: set %s (or %s) to one such as us-east-1 or ap-guangzhou (%s is %q)",
-				ErrInvalid, EnvPolicyURL, EnvS3Region, EnvAWSRegion, regionFrom, c.S3Region)
-		}
-		c.PolicyURL = raw
-		return c.checkStore()
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%w: %s must be s3://BUCKET/KEY or an https:// URL, not %q", ErrInvalid, EnvPolicyURL, store.Redact(raw))
-	}
-	if u.Scheme == "http" && !store.IsLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: %s must use https:// (plain http is allowed only to a loopback host), not %q", ErrInvalid, EnvPolicyURL, store.Redact(raw))
-	}
-	if u.User != nil {
-		return fmt.Errorf("%w: %s must not carry a user or password", ErrInvalid, EnvPolicyURL)
-	}
-	c.PolicyURL = raw
-	return c.checkStore()
-}
-
-// checkStore holds the policy store's settings to the store's own rules (a bucket's name, a
-// dotted bucket over https without path-style, ...), so that what the store would refuse at start
-// is refused here, with the other configuration errors, by the same code.
-func (c *Config) checkStore() error {
-	_, err := store.New(store.Settings{URL: c.PolicyURL, Endpoint: c.S3Endpoint, Region: c.S3Region, PathStyle: c.S3PathStyle})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	c.PolicyURL, c.S3Endpoint = get(EnvPolicyURL), get(EnvS3Endpoint)
+	if c.S3Region = get(EnvS3Region); c.S3Region == "" {
+		c.S3Region = get(EnvAWSRegion)
 	}
 	return nil
-}
-
-// isRegion reports whether s looks like a region name: letters, digits and inner '-'.
-func isRegion(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-		if !alnum && (c != '-' || i == 0 || i == len(s)-1) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// PolicyFilePath is the path of the policy file SUBGATE_POLICY_FILE names: as given when it is
-// absolute or found from the working directory, else beside the executable (see findPolicyFile);
-// "" when it is not set.
-func (c Config) PolicyFilePath() string {
-	if c.PolicyFile == "" {
-		return ""
-	}
-	return findPolicyFile(c.PolicyFile, executableDir())
-}
-
-// LoadPolicy loads the configured policy: the file, the inline text, or allow-all when neither is set.
-func (c Config) LoadPolicy() (*policy.Policy, error) {
-	switch {
-	case c.PolicyFile != "":
-		p, err := policy.Load(c.PolicyFilePath())
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, EnvPolicyFile, err)
-		}
-		return p, nil
-	case strings.TrimSpace(c.Policy) != "":
-		p, err := policy.Parse([]byte(c.Policy), EnvPolicy, ".")
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
-		return p, nil
-	default:
-		return policy.AllowAll(), nil
-	}
-}
-
-// findPolicyFile resolves a relative policy path from the working directory or, when nothing is
-// there, from the executable's folder: the code folder on SCF and Lambda, whatever the runtime's
-// working directory is.
-func findPolicyFile(path, exeDir string) string {
-	if filepath.IsAbs(path) || exeDir == "" {
-		return path
-	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	beside := filepath.Join(exeDir, path)
-	if _, err := os.Stat(beside); err == nil {
-		return beside
-	}
-	return path
-}
-
-func executableDir() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	return filepath.Dir(exe)
 }
 
 func isDigits(s string) bool {

@@ -1,13 +1,12 @@
 package lambdaevent
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
 )
@@ -64,61 +63,18 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// realEvents are events from public sources that Lambda's rules take or refuse.
-var realEvents = []struct {
-	file    string // under pkg/
-	want    httpevent.Kind
-	wantWhy string
-}{
+// realEvents are events from public sources that Lambda's rules take or refuse: the package's own,
+// and the events no entrypoint takes (testkit.ForeignEvents), which both event packages refuse
+// alike.
+var realEvents = append([]testkit.RealEvent{
 	// SCF's events. A Tencent API Gateway event has the shape of an AWS REST API event, which it
 	// follows, and is read as one; a Tencent Function URL event has no requestContext.
-	{"scfevent/testdata/apigw-doc.json", httpevent.RESTAPI, ""},
-	{"scfevent/testdata/apigw-console-template.json", httpevent.RESTAPI, ""},
-	{"scfevent/testdata/function-url-doc.json", "", noEventFields},
-	// Events no entrypoint takes (httpevent/testdata/foreign/README.md says where each is from).
-	{"httpevent/testdata/foreign/rest-api-token-authorizer.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
-	{"httpevent/testdata/foreign/rest-api-request-authorizer.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
-	{"httpevent/testdata/foreign/http-api-authorizer-payload-1.0.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
-	{"httpevent/testdata/foreign/http-api-authorizer-payload-2.0.json", "", "an API Gateway Lambda authorizer event (it has routeArn)"},
-	{"httpevent/testdata/foreign/websocket-connect-sdk.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/websocket-connect.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/websocket-message.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/websocket-disconnect.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/tencent-websocket-connecting.json", "", "an API Gateway WebSocket event (it has websocket)"},
-	{"httpevent/testdata/foreign/bedrock-agent-api-post.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
-	{"httpevent/testdata/foreign/bedrock-agent-api-get.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
-	{"httpevent/testdata/foreign/bedrock-agent-function.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
-}
+	{File: "scfevent/testdata/apigw-doc.json", Kind: httpevent.RESTAPI},
+	{File: "scfevent/testdata/apigw-console-template.json", Kind: httpevent.RESTAPI},
+	{File: "scfevent/testdata/function-url-doc.json", Why: noEventFields},
+}, testkit.ForeignEvents...)
 
-func readRealEvent(t *testing.T, file string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(file)))
-	require.NoError(t, err)
-	return data
-}
-
-func TestDetectRealEvents(t *testing.T) {
-	foreign, err := filepath.Glob(filepath.Join("..", "httpevent", "testdata", "foreign", "*.json"))
-	require.NoError(t, err)
-	listed := 0
-	for _, e := range realEvents {
-		if filepath.Dir(e.file) == "httpevent/testdata/foreign" {
-			listed++
-		}
-	}
-	require.Equal(t, len(foreign), listed, "every event of httpevent/testdata/foreign is checked here")
-	for _, e := range realEvents {
-		t.Run(filepath.Base(e.file), func(t *testing.T) {
-			kind, why := detect(readRealEvent(t, e.file))
-			if e.wantWhy != "" {
-				assert.Equal(t, httpevent.Unrecognised, kind)
-			} else {
-				assert.Equal(t, e.want, kind)
-			}
-			assert.Equal(t, e.wantWhy, why)
-		})
-	}
-}
+func TestDetectRealEvents(t *testing.T) { testkit.RunDetectRealEvents(t, realEvents, detect) }
 
 // translate detects and decodes an HTTP event and returns the gate request it becomes.
 func translate(t *testing.T, payload []byte) (gate.Request, error) {

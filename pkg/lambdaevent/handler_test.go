@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/webhook"
 )
@@ -49,7 +51,7 @@ const examplePolicySdkAppID = "1400000001"
 
 // newTestGate is a gate for SDKAppID 1400000001 with the example policy, logging to logs, with
 // more environment variables from env.
-func newTestGate(t *testing.T, logs *bytes.Buffer, env map[string]string) *gate.Gate {
+func newTestGate(t testing.TB, logs io.Writer, env map[string]string) *gate.Gate {
 	t.Helper()
 	vars := map[string]string{
 		"SUBGATE_SDKAPPID":    examplePolicySdkAppID,
@@ -231,10 +233,10 @@ func TestInvokeRealEvents(t *testing.T) {
 	var logs bytes.Buffer
 	g := newTestGate(t, &logs, nil)
 	for _, e := range realEvents {
-		t.Run(filepath.Base(e.file), func(t *testing.T) {
-			got := invoke(t, g, readRealEvent(t, e.file))
-			if e.wantWhy != "" {
-				assert.JSONEq(t, answerJSON(t, webhook.Failure("event not recognised: "+e.wantWhy+unrecognisedSuffix)), got)
+		t.Run(filepath.Base(e.File), func(t *testing.T) {
+			got := invoke(t, g, testkit.ReadRealEvent(t, e.File))
+			if e.Why != "" {
+				assert.JSONEq(t, answerJSON(t, webhook.Failure("event not recognised: "+e.Why+unrecognisedSuffix)), got)
 				return
 			}
 			assert.JSONEq(t, proxyMissingSdkAppid, got)

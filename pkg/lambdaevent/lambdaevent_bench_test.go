@@ -2,11 +2,9 @@ package lambdaevent_test
 
 import (
 	"context"
-	"io"
-	"os"
-	"strings"
 	"testing"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/lambdaevent"
 )
@@ -14,24 +12,9 @@ import (
 // Warm-path benchmarks of the Lambda entrypoint end to end (event bytes in, response bytes out through
 // Handler.Invoke), reported by make bench as information. Nothing here is a timed test.
 
-func benchInvoke(b *testing.B, event string) {
-	b.Helper()
-	payload, err := os.ReadFile("../../deploy/events/" + event)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "../../deploy/policy.example.yaml"}
-	h := lambdaevent.Handler{Gate: gate.FromEnv(func(k string) string { return env[k] }, io.Discard)}
-	ctx := context.Background()
-	if answer, _ := h.Invoke(ctx, payload); !strings.Contains(string(answer), `"statusCode":200`) {
-		b.Fatalf("answer: %s", answer)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		_, _ = h.Invoke(ctx, payload)
-	}
+func handler(g *gate.Gate) func(context.Context, []byte) ([]byte, error) {
+	return lambdaevent.Handler{Gate: g}.Invoke
 }
 
-func BenchmarkLambdaHTTPAPI(b *testing.B) { benchInvoke(b, "lambda-http-api.json") }
-func BenchmarkLambdaRESTAPI(b *testing.B) { benchInvoke(b, "lambda-rest-api.json") }
+func BenchmarkLambdaHTTPAPI(b *testing.B) { testkit.BenchInvoke(b, "lambda-http-api.json", handler) }
+func BenchmarkLambdaRESTAPI(b *testing.B) { testkit.BenchInvoke(b, "lambda-rest-api.json", handler) }

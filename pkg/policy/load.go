@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/subgate/subgate/internal/strictyaml"
 )
 
 // Files gives the loader the files a policy is made of: the policy itself, its list files and its
@@ -117,20 +119,19 @@ func parse(text []byte, files Files, notes *notes) (*Policy, error) {
 
 // parseWith is parse reading the list files through src.
 func parseWith(text []byte, src *sources, notes *notes) (*Policy, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
-		return nil, yamlError(err)
+	root, err := strictyaml.Parse(text)
+	if err != nil {
+		return nil, err
 	}
-	if len(doc.Content) == 0 {
+	if root == nil {
 		return nil, errors.New("is empty (write `default: allow` for a policy that allows everyone)")
 	}
-	root := doc.Content[0]
 	if err := checkKeys(root, "", policyKeys, notes); err != nil {
 		return nil, err
 	}
 	var in policyIn
 	if err := root.Decode(&in); err != nil {
-		return nil, yamlError(err)
+		return nil, strictyaml.Error(err)
 	}
 	p, err := in.build(src, notes)
 	if err != nil {
@@ -293,29 +294,22 @@ func buildList(channel, key string, inline entryList, file string, src *sources,
 	return l, nil
 }
 
-// checkKeys rejects a mapping's unknown and repeated keys, and checks each channel's keys too.
-// channel is the channel whose keys these are, "" for the policy's. Where each key is goes to notes.
+// checkKeys rejects a mapping's unknown and repeated keys (strictyaml.Mapping), and checks each
+// channel's keys too. channel is the channel whose keys these are, "" for the policy's. Where each
+// key is goes to notes.
 func checkKeys(node *yaml.Node, channel string, known []string, notes *notes) error {
 	what := "the policy"
 	if channel != "" {
 		what = fmt.Sprintf("channel %q", channel)
 	}
-	if node.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: %s must be a mapping of keys (%s)", node.Line, what, strings.Join(known, ", "))
+	fields, err := strictyaml.Mapping(node, what, known)
+	if err != nil {
+		return err
 	}
-	seen := make(map[string]int, len(node.Content)/2)
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		key, value := node.Content[i], node.Content[i+1]
-		if first, ok := seen[key.Value]; ok {
-			return fmt.Errorf("line %d: key %q is given twice (first at line %d)", key.Line, key.Value, first)
-		}
-		seen[key.Value] = key.Line
-		if !slices.Contains(known, key.Value) {
-			return fmt.Errorf("line %d: unknown key %q in %s (known keys: %s)", key.Line, key.Value, what, strings.Join(known, ", "))
-		}
-		notes.key(keyPath(channel, key.Value), key.Line)
-		if key.Value == "channels" && channel == "" {
-			if err := checkChannels(value, notes); err != nil {
+	for _, f := range fields {
+		notes.key(keyPath(channel, f.Key), f.Line)
+		if f.Key == "channels" && channel == "" {
+			if err := checkChannels(f.Value, notes); err != nil {
 				return err
 			}
 		}
@@ -330,31 +324,20 @@ func checkChannels(node *yaml.Node, notes *notes) error {
 	if node.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: channels must be a mapping of Official Channel IDs to their rules", node.Line)
 	}
-	seen := make(map[string]int, len(node.Content)/2)
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		key, value := node.Content[i], node.Content[i+1]
-		if !strings.HasPrefix(key.Value, ChannelPrefix) {
-			return fmt.Errorf("line %d: channel %q: Official Channel IDs start with %q", key.Line, key.Value, ChannelPrefix)
+	// A channel given twice is refused as any repeated key: the last rules would silently win.
+	channels, err := strictyaml.Mapping(node, "channels", nil)
+	if err != nil {
+		return err
+	}
+	for _, c := range channels {
+		if !strings.HasPrefix(c.Key, ChannelPrefix) {
+			return fmt.Errorf("line %d: channel %q: Official Channel IDs start with %q", c.Line, c.Key, ChannelPrefix)
 		}
-		// Two sets of rules for one channel: the last would silently win.
-		if first, ok := seen[key.Value]; ok {
-			return fmt.Errorf("line %d: channel %q is given twice (first at line %d)", key.Line, key.Value, first)
-		}
-		seen[key.Value] = key.Line
-		if err := checkKeys(value, key.Value, channelKeys, notes); err != nil {
+		if err := checkKeys(c.Value, c.Key, channelKeys, notes); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// yamlError drops the library's "yaml: " prefix and Go type names from its messages.
-func yamlError(err error) error {
-	var typeErr *yaml.TypeError
-	if errors.As(err, &typeErr) {
-		return errors.New(strings.Join(typeErr.Errors, "; "))
-	}
-	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // defaultIn is a `default:` value: allow or refuse.
@@ -426,9 +409,7 @@ func (l *entryList) UnmarshalYAML(node *yaml.Node) error {
 		return fmt.Errorf("line %d: expected a list of IDs, like [\"user1\", \"banned_*\"]", node.Line)
 	}
 	for _, item := range node.Content {
-		if item.Kind == yaml.AliasNode && item.Alias != nil {
-			item = item.Alias
-		}
+		item = strictyaml.Resolve(item)
 		var e entryIn
 		var err error
 		switch {
@@ -450,30 +431,26 @@ func (l *entryList) UnmarshalYAML(node *yaml.Node) error {
 // readEntry reads an entry written as a mapping: {id: ..., until: ..., reason: ...}.
 func readEntry(node *yaml.Node) (entryIn, error) {
 	e := entryIn{ann: noAnnotation, line: node.Line}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		key, value := node.Content[i], node.Content[i+1]
-		if seen[key.Value] {
-			return e, fmt.Errorf("line %d: key %q is given twice in a list entry", key.Line, key.Value)
+	fields, err := strictyaml.Mapping(node, "a list entry", entryKeys)
+	if err != nil {
+		return e, err
+	}
+	for _, f := range fields {
+		value, err := strictyaml.String(f.Value, f.Key)
+		if err != nil {
+			return e, err
 		}
-		seen[key.Value] = true
-		if !slices.Contains(entryKeys, key.Value) {
-			return e, fmt.Errorf("line %d: unknown key %q in a list entry (known keys: %s)", key.Line, key.Value, strings.Join(entryKeys, ", "))
-		}
-		if value.Kind != yaml.ScalarNode || value.Tag == "!!null" {
-			return e, fmt.Errorf("line %d: %s must be a string", value.Line, key.Value)
-		}
-		switch key.Value {
+		switch f.Key {
 		case "id":
-			e.id = value.Value
+			e.id = value
 		case "until":
-			until, err := parseUntil(value.Value)
+			until, err := parseUntil(value)
 			if err != nil {
-				return e, fmt.Errorf("line %d: %w", value.Line, err)
+				return e, fmt.Errorf("line %d: %w", f.Value.Line, err)
 			}
 			e.ann.until = until
 		case "reason":
-			e.ann.reason = value.Value
+			e.ann.reason = value
 		}
 	}
 	if e.id == "" {
@@ -499,9 +476,7 @@ func (l *trustedList) UnmarshalYAML(node *yaml.Node) error {
 		return fmt.Errorf("line %d: expected a list of IDs, like [\"administrator\"]", node.Line)
 	}
 	for _, item := range node.Content {
-		if item.Kind == yaml.AliasNode && item.Alias != nil {
-			item = item.Alias
-		}
+		item = strictyaml.Resolve(item)
 		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" || item.Value == "" {
 			return fmt.Errorf("line %d: each trusted operator must be a non-empty ID", item.Line)
 		}
@@ -537,7 +512,7 @@ func (cs *channelsIn) UnmarshalYAML(node *yaml.Node) error {
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		var c channelIn
 		if err := node.Content[i+1].Decode(&c); err != nil {
-			return yamlError(err)
+			return strictyaml.Error(err)
 		}
 		*cs = append(*cs, namedChannel{id: node.Content[i].Value, channel: c})
 	}

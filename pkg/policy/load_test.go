@@ -19,9 +19,9 @@ func TestParseErrors(t *testing.T) {
 		{name: "NotMapping", text: "- deny\n", want: "policy p.yaml: line 1: the policy must be a mapping of keys"},
 		{name: "UnknownKey", text: "default: allow\ndenny: [x]\n", want: `policy p.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)`},
 		{name: "UnknownChannelKey", text: "channels:\n  \"@TOA#_a\":\n    closd: true\n", want: `policy p.yaml: line 3: unknown key "closd" in channel "@TOA#_a"`},
-		{name: "RepeatedKey", text: "deny: [a]\ndeny: [b]\n", want: `policy p.yaml: line 2: key "deny" is given twice (first at line 1)`},
+		{name: "RepeatedKey", text: "deny: [a]\ndeny: [b]\n", want: `policy p.yaml: line 2: key "deny" is given twice in the policy (first at line 1)`},
 		{name: "RepeatedChannel", text: "channels:\n  \"@TOA#_a\": {closed: true}\n  \"@TOA#_a\": {default: allow}\n",
-			want: `policy p.yaml: line 3: channel "@TOA#_a" is given twice (first at line 2)`},
+			want: `policy p.yaml: line 3: key "@TOA#_a" is given twice in channels (first at line 2)`},
 		{name: "BadDefault", text: "default: deny\n", want: `policy p.yaml: line 1: default must be allow or refuse, not "deny"`},
 		{name: "BadChannelDefault", text: "channels:\n  \"@TOA#_a\":\n    default: maybe\n", want: `policy p.yaml: line 3: default must be allow or refuse, not "maybe"`},
 		{name: "ChannelWithoutPrefix", text: "channels:\n  news:\n    closed: true\n", want: `policy p.yaml: line 2: channel "news": Official Channel IDs start with "@TOA#_"`},
@@ -41,7 +41,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "EntryUntilDateOnly", text: "deny:\n  - id: a\n    until: 2026-12-01\n", want: `policy p.yaml: line 3: until "2026-12-01" is not an RFC 3339 time like 2026-12-01T00:00:00Z`},
 		{name: "EntryUntilFraction", text: "allow:\n  - {id: a, until: 2026-12-01T00:00:00.25Z}\n", want: `policy p.yaml: line 2: until "2026-12-01T00:00:00.25Z": give the time to the second, like 2026-12-01T00:00:00Z`},
 		{name: "EntryUnknownKey", text: "deny:\n  - a\n  - id: b\n    expires: \"2026-12-01T00:00:00Z\"\n", want: `policy p.yaml: line 4: unknown key "expires" in a list entry (known keys: id, until, reason)`},
-		{name: "EntryKeyTwice", text: "deny:\n  - {id: b, reason: x, reason: y}\n", want: `policy p.yaml: line 2: key "reason" is given twice in a list entry`},
+		{name: "EntryKeyTwice", text: "deny:\n  - {id: b, reason: x, reason: y}\n", want: `policy p.yaml: line 2: key "reason" is given twice in a list entry (first at line 2)`},
 		{name: "EntryWithoutID", text: "deny:\n  - a\n  - {reason: x}\n", want: "policy p.yaml: line 3: a list entry written as a mapping needs a non-empty id"},
 		{name: "EntryEmptyID", text: "channels:\n  \"@TOA#_a\":\n    allow:\n      - {id: \"\", reason: x}\n", want: "policy p.yaml: line 4: a list entry written as a mapping needs a non-empty id"},
 		{name: "EntryIDNotString", text: "deny:\n  - {id: [a]}\n", want: "policy p.yaml: line 2: id must be a string"},
@@ -73,4 +73,15 @@ func TestLoadNullValues(t *testing.T) {
 	p, err := Parse([]byte("default: allow\ndeny:\nchannels:\n"), "p.yaml", ".")
 	require.NoError(t, err)
 	assert.Equal(t, outcome{Verdicts: []string{"x allowed by default: allow"}}, words(p.Decide("@TOA#_a", "", []string{"x"})))
+}
+
+// TestAliasedChannel: a channel's rules may be a YAML alias of another's, read as the same rules.
+func TestAliasedChannel(t *testing.T) {
+	p, err := Parse([]byte("channels:\n  \"@TOA#_a\": &rules {closed: true, reason: maintenance}\n  \"@TOA#_b\": *rules\n"), "p.yaml", ".")
+	require.NoError(t, err)
+	for _, channel := range []string{"@TOA#_a", "@TOA#_b"} {
+		d := p.Decide(channel, "", []string{"x"})
+		assert.True(t, d.Rejected, channel)
+		assert.Equal(t, "maintenance", d.Reason, channel)
+	}
 }

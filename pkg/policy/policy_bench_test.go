@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 	"github.com/subgate/subgate/pkg/policy"
 )
 

@@ -1,13 +1,11 @@
 package scfevent
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/httpevent"
 )
 
@@ -58,65 +56,22 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// realEvents are events from public sources, taken or refused by SCF's own rules.
-var realEvents = []struct {
-	file     string // under pkg/
-	wantKind httpevent.Kind
-	wantWhy  string
-}{
+// realEvents are events from public sources, taken or refused by SCF's own rules: the package's
+// own, and the events no entrypoint takes (testkit.ForeignEvents), which both event packages refuse
+// alike.
+var realEvents = append([]testkit.RealEvent{
 	// Tencent's events.
-	{"scfevent/testdata/apigw-doc.json", httpevent.APIGateway, ""},
-	{"scfevent/testdata/apigw-console-template.json", httpevent.APIGateway, ""},
-	{"scfevent/testdata/function-url-doc.json", httpevent.FunctionURL, ""},
+	{File: "scfevent/testdata/apigw-doc.json", Kind: httpevent.APIGateway},
+	{File: "scfevent/testdata/apigw-console-template.json", Kind: httpevent.APIGateway},
+	{File: "scfevent/testdata/function-url-doc.json", Kind: httpevent.FunctionURL},
 	// Events of AWS's that SCF never sends. An AWS REST API event has the shape of Tencent's API
 	// Gateway event, which follows it, and is read as one; the others are not recognised.
-	{"lambdaevent/testdata/sdk-rest-api.json", httpevent.APIGateway, ""},
-	{"lambdaevent/testdata/console-rest-api.json", httpevent.APIGateway, ""},
-	{"lambdaevent/testdata/sdk-http-api.json", "", `an AWS HTTP API or Lambda Function URL event (it has "version": "2.0" and requestContext.http)`},
-	{"lambdaevent/testdata/console-function-url.json", "", `an AWS HTTP API or Lambda Function URL event (it has "version": "2.0" and requestContext.http)`},
-	{"lambdaevent/testdata/console-alb.json", "", "an AWS ALB target group event (it has requestContext.elb)"},
-	{"lambdaevent/testdata/sdk-alb-multivalue-headers.json", "", "an AWS ALB target group event (it has requestContext.elb)"},
-	// Events no entrypoint takes (httpevent/testdata/foreign/README.md says where each is from).
-	{"httpevent/testdata/foreign/rest-api-token-authorizer.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
-	{"httpevent/testdata/foreign/rest-api-request-authorizer.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
-	{"httpevent/testdata/foreign/http-api-authorizer-payload-1.0.json", "", "an API Gateway Lambda authorizer event (it has methodArn)"},
-	{"httpevent/testdata/foreign/http-api-authorizer-payload-2.0.json", "", "an API Gateway Lambda authorizer event (it has routeArn)"},
-	{"httpevent/testdata/foreign/websocket-connect-sdk.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/websocket-connect.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/websocket-message.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/websocket-disconnect.json", "", "an API Gateway WebSocket event (it has requestContext.connectionId)"},
-	{"httpevent/testdata/foreign/tencent-websocket-connecting.json", "", "an API Gateway WebSocket event (it has websocket)"},
-	{"httpevent/testdata/foreign/bedrock-agent-api-post.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
-	{"httpevent/testdata/foreign/bedrock-agent-api-get.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
-	{"httpevent/testdata/foreign/bedrock-agent-function.json", "", "a Bedrock agent event (it has messageVersion and agent)"},
-}
+	{File: "lambdaevent/testdata/sdk-rest-api.json", Kind: httpevent.APIGateway},
+	{File: "lambdaevent/testdata/console-rest-api.json", Kind: httpevent.APIGateway},
+	{File: "lambdaevent/testdata/sdk-http-api.json", Why: `an AWS HTTP API or Lambda Function URL event (it has "version": "2.0" and requestContext.http)`},
+	{File: "lambdaevent/testdata/console-function-url.json", Why: `an AWS HTTP API or Lambda Function URL event (it has "version": "2.0" and requestContext.http)`},
+	{File: "lambdaevent/testdata/console-alb.json", Why: "an AWS ALB target group event (it has requestContext.elb)"},
+	{File: "lambdaevent/testdata/sdk-alb-multivalue-headers.json", Why: "an AWS ALB target group event (it has requestContext.elb)"},
+}, testkit.ForeignEvents...)
 
-func readRealEvent(t *testing.T, file string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(file)))
-	require.NoError(t, err)
-	return data
-}
-
-func TestDetectRealEvents(t *testing.T) {
-	foreign, err := filepath.Glob(filepath.Join("..", "httpevent", "testdata", "foreign", "*.json"))
-	require.NoError(t, err)
-	listed := 0
-	for _, e := range realEvents {
-		if filepath.Dir(e.file) == "httpevent/testdata/foreign" {
-			listed++
-		}
-	}
-	require.Equal(t, len(foreign), listed, "every event of httpevent/testdata/foreign is checked here")
-	for _, e := range realEvents {
-		t.Run(filepath.Base(e.file), func(t *testing.T) {
-			kind, why := Detect(readRealEvent(t, e.file))
-			if e.wantWhy != "" {
-				assert.Equal(t, httpevent.Unrecognised, kind)
-			} else {
-				assert.Equal(t, e.wantKind, kind)
-			}
-			assert.Equal(t, e.wantWhy, why)
-		})
-	}
-}
+func TestDetectRealEvents(t *testing.T) { testkit.RunDetectRealEvents(t, realEvents, Detect) }

@@ -2,13 +2,11 @@ package scfevent
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/subgate/subgate/internal/testkit"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
-	"github.com/subgate/subgate/pkg/webhook"
 )
 
 // FuzzInvoke invokes the handler with any payload and checks that the answer is well formed,
@@ -22,33 +20,8 @@ func FuzzInvoke(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		for i, d := range deployments {
 			out, err := handlers[i].Invoke(context.Background(), payload)
-			if err != nil {
-				t.Fatalf("Invoke returned an error: %v", err)
-			}
-			if !json.Valid(out) {
-				t.Fatalf("answer is not JSON: %q", out)
-			}
 			kind, fields, _ := detect(payload)
-			if kind != httpevent.APIGateway && kind != httpevent.FunctionURL {
-				testkit.CheckBareAnswer(t, kind == httpevent.WebhookBody, payload, out)
-				continue
-			}
-			var resp struct {
-				StatusCode *int    `json:"statusCode"`
-				Body       *string `json:"body"`
-			}
-			if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == nil || resp.Body == nil {
-				t.Fatalf("%s answered without statusCode and body: %s", kind, out)
-			}
-			req, err := translate(kind, fields)
-			if err != nil {
-				// Unreadable: 400, FAIL.
-				if *resp.StatusCode != 400 || testkit.DecodeAnswer(t, []byte(*resp.Body)).ActionStatus != webhook.StatusFail {
-					t.Fatalf("unreadable %s (%v) answered %s", kind, err, out)
-				}
-				continue
-			}
-			testkit.CheckHTTPAnswer(t, testkit.AppID, d.Verifier, req, *resp.StatusCode, []byte(*resp.Body))
+			testkit.CheckEventAnswer(t, d, kind, payload, out, err, func() (gate.Request, error) { return translate(kind, fields) })
 		}
 	})
 }

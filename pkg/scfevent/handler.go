@@ -3,11 +3,14 @@ package scfevent
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime/debug"
+	"strconv"
 	"sync"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
+	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
 	"github.com/subgate/subgate/pkg/webhook"
@@ -29,8 +32,19 @@ func NewHandler(newGate func() *gate.Gate) *Handler {
 }
 
 // Gate returns the handler's gate, building it on the first call.
-func (h *Handler) Gate() *gate.Gate {
-	h.once.Do(func() { h.gate = h.newGate() })
+func (h *Handler) Gate() *gate.Gate { return h.gateFor(context.Background()) }
+
+// gateFor is Gate for an invocation: when it builds the gate, the function's memory, which the
+// invoke request carries (MemoryLimitInMb), is in FUNCTION_MEMORY_SIZE first, where scf-go-lib's
+// functioncontext reads it and the configuration too, unless the runtime has set it: scf-go-lib
+// sets the request's other variables in the process's environment the same way, just before.
+func (h *Handler) gateFor(ctx context.Context) *gate.Gate {
+	h.once.Do(func() {
+		if fc, ok := functioncontext.FromContext(ctx); ok && fc != nil && fc.MemoryLimitInMb > 0 && os.Getenv(config.EnvSCFMemory) == "" {
+			_ = os.Setenv(config.EnvSCFMemory, strconv.Itoa(int(fc.MemoryLimitInMb)))
+		}
+		h.gate = h.newGate()
+	})
 	return h.gate
 }
 
@@ -50,13 +64,15 @@ type invocation struct {
 // response shape (the bare answer for a webhook body or an unrecognised payload). The gate works
 // within the invocation's deadline, less the time kept to answer (see gate.WithAnswerTime).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ error) {
-	inv := invocation{gate: h.Gate(), payload: payload}
+	inv := invocation{payload: payload}
 	command := func() string { return "" } // the event's CallbackCommand, read only after a panic
 	respond := func(resp gate.Response) []byte { return resp.Body }
 	defer func() {
 		if p := recover(); p != nil {
-			inv.gate.Logger().Error("internal fault", "request_id", inv.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			answer = respond(inv.gate.Fault(context.Background(), inv.requestID, command))
+			// The gate, built at the first invocation, is built here when the panic came first.
+			g := h.Gate()
+			g.Logger().Error("internal fault", "request_id", inv.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			answer = respond(g.Fault(context.Background(), inv.requestID, command))
 		}
 	}()
 	kind, fields, why := detect(payload)
@@ -80,6 +96,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (answer []byte, _ 
 		command = func() string { c, _ := webhook.Command(payload); return c }
 	}
 	inv.requestID = RequestID(ctx)
+	inv.gate = h.gateFor(ctx)
 	ctx, cancel := gate.WithAnswerTime(ctx)
 	defer cancel()
 	inv.ctx = ctx

@@ -2,6 +2,7 @@ package scfevent
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,7 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
+	"github.com/tencentyun/scf-go-lib/functioncontext"
 
+	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
 	"github.com/subgate/subgate/pkg/httpevent"
 
@@ -263,6 +267,34 @@ func TestHandlerBuildsGateOnceOnFirstInvocation(t *testing.T) {
 	assert.Equal(t, int32(1), built.Load())
 }
 
+// TestHandlerGivesTheConfigurationTheFunctionsMemory: the invoke request says the function's
+// memory (MemoryLimitInMb); the gate, built at the first invocation, reads it in
+// FUNCTION_MEMORY_SIZE, unless the runtime set that variable itself.
+func TestHandlerGivesTheConfigurationTheFunctionsMemory(t *testing.T) {
+	for _, c := range []struct {
+		name, set, want string
+	}{
+		{"FromTheInvokeRequest", "", "64"},
+		{"SetByTheRuntime", "128", "128"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(config.EnvSCFMemory, c.set)
+			if c.set == "" {
+				require.NoError(t, os.Unsetenv(config.EnvSCFMemory))
+			}
+			var seen string
+			h := NewHandler(func() *gate.Gate {
+				seen = os.Getenv(config.EnvSCFMemory)
+				return gate.FromEnv(exampleEnv(), &syncbuf.Buffer{})
+			})
+			ctx := functioncontext.NewContext(context.Background(), &functioncontext.FunctionContext{RequestID: "scf-memory", MemoryLimitInMb: 64})
+			_, err := h.Invoke(ctx, readDeployEvent(t, "scf-function-url.json"))
+			require.NoError(t, err)
+			assert.Equal(t, c.want, seen)
+		})
+	}
+}
+
 func TestHandlerLogsTheRequestID(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -302,13 +334,13 @@ func TestRequestIDOutsideAnInvocation(t *testing.T) {
 func TestHandlerRealEvents(t *testing.T) {
 	h, _ := newTestHandler(exampleEnv())
 	for _, e := range realEvents {
-		t.Run(filepath.Base(e.file), func(t *testing.T) {
-			got, err := h.Invoke(invocationContext("scf-real"), readRealEvent(t, e.file))
+		t.Run(filepath.Base(e.File), func(t *testing.T) {
+			got, err := h.Invoke(invocationContext("scf-real"), testkit.ReadRealEvent(t, e.File))
 			require.NoError(t, err)
 			switch {
-			case e.wantWhy != "":
-				assert.JSONEq(t, failure("event not recognised: "+e.wantWhy+unrecognisedTail), string(got))
-			case e.wantKind == httpevent.APIGateway:
+			case e.Why != "":
+				assert.JSONEq(t, failure("event not recognised: "+e.Why+unrecognisedTail), string(got))
+			case e.Kind == httpevent.APIGateway:
 				assert.JSONEq(t, apiGatewayAnswer(403, failure("SdkAppid is missing from the query string")), string(got))
 			default:
 				assert.JSONEq(t, functionURLAnswer(403, failure("SdkAppid is missing from the query string")), string(got))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/subgate/subgate/bench/workload"
+	"github.com/subgate/subgate/internal/workload"
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/policy"
@@ -63,8 +63,8 @@ func BenchmarkCurrent(b *testing.B) {
 }
 
 // BenchmarkStartWithFile is what a function without a policy URL pays at start for its policy:
-// loading the file of a 100,000-entry list from its prepared index (config.LoadPolicy, as before
-// the source) beside New, which also computes its revision (reading and hashing the list file).
+// loading the file of a 100,000-entry list from its prepared index (policy.Load alone) beside New,
+// which also finds the file and computes its revision (reading and hashing the list file).
 func BenchmarkStartWithFile(b *testing.B) {
 	path, _, err := workload.WritePolicies(b.TempDir())
 	require.NoError(b, err)
@@ -74,7 +74,7 @@ func BenchmarkStartWithFile(b *testing.B) {
 	cfg := config.Config{PolicyFile: path}
 	b.Run("LoadPolicy", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := cfg.LoadPolicy(); err != nil {
+			if _, err := policy.Load(path); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -49,11 +49,13 @@
 // and resumes, or fails, at the next invocation, minutes or hours later. The source is built so
 // that such a fetch costs nothing:
 //
-//   - A fetch whose answer comes after more than twice the fetch timeout, by the monotonic or the
-//     wall clock (whichever has advanced more: a frozen process's clocks may or may not count the
-//     freeze), was frozen: its failure is not the store's (the connection timed out or was closed
-//     while the process was stopped). It is logged at debug level, not as a warning, and the next
-//     call to Current starts a new fetch at once instead of waiting for the next interval.
+//   - A fetch's age is measured by one clock, the monotonic one: Lambda (and, as far as is known,
+//     SCF) freezes a function's processes while the machine runs on, and Linux's monotonic clock
+//     counts that time, while the wall clock may be stepped at any moment (see age in live.go).
+//   - A fetch whose answer comes more than twice the fetch timeout after it started was frozen:
+//     its failure is not the store's (the connection timed out or was closed while the process was
+//     stopped). It is logged at debug level, not as a warning, and the next call to Current starts
+//     a new fetch at once instead of waiting for the next interval.
 //   - A fetch still in flight after twice the fetch timeout is lost, since a running fetch ends
 //     at its timeout: the next call that would start a refresh (or that waits for the first
 //     policy) abandons it (cancels it; its outcome, whenever it comes, is dropped silently) and
@@ -65,13 +67,22 @@
 // # Faults
 //
 // A failed refresh (the store unreachable, 401/403, 404, 5xx, no answer within the fetch timeout,
-// a body over 256 MiB, or an object that is not a bundle, is damaged, truncated, of another format
+// a body over the cap, or an object that is not a bundle, is damaged, truncated, of another format
 // version, or whose policy does not load) changes nothing: the last good bundle, or the fallback,
 // keeps deciding, and one warning, "policy refresh failed", says why (never with credentials or a
 // URL's query) and which revision still decides. The next refresh tries again, and the next good
 // bundle the store serves is taken. An object refused once is not downloaded again: its ETag is
 // sent with the next fetch, and a 304 means the store still serves it, which is warned again.
 // Nothing is decided by a policy that is not wholly verified and loaded.
+//
+// # Memory
+//
+// A fetched bundle is capped (SUBGATE_POLICY_MAX_BYTES): by default, at what the function's memory
+// can hold beside the bundle deciding, the memory being what the platform says it is
+// (config.Config.FunctionMemoryMB), or at DefaultMaxBytes where it says nothing (see memory.go for
+// the measurement). A bundle over the cap is refused as any bad bundle is. After each fetch that
+// brought a body, the garbage it leaves (the bundle replaced or refused, the chunks it was read
+// into) is collected at once, so that the next swap starts from what decides.
 //
 // # Log lines
 //

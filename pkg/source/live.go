@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,14 +18,17 @@ import (
 
 // live is a source that fetches its bundle from a store (see the package documentation).
 type live struct {
-	fetcher  *store.Fetcher
-	origin   string // the URL as messages show it
-	log      *slog.Logger
-	metrics  metrics.Metrics // nil when none (see Source.ReportTo)
-	refresh  time.Duration
-	timeout  time.Duration
-	now      func() time.Time
-	fallback *Active // nil when there is none
+	fetcher *store.Fetcher
+	origin  string // the URL as messages show it
+	log     *slog.Logger
+	metrics metrics.Metrics // nil when none (see Source.ReportTo)
+	refresh time.Duration
+	timeout time.Duration
+	// maxBytes caps a fetched bundle (store.Settings.MaxSize); maxBytesFrom says where it comes from.
+	maxBytes     int64
+	maxBytesFrom string
+	now          func() time.Time
+	fallback     *Active // nil when there is none
 
 	state atomic.Pointer[state] // what Current answers by; replaced, never modified
 
@@ -65,16 +69,18 @@ const msgRefreshFailed = "policy refresh failed"
 var errAbandoned = errors.New("abandoned: the process was frozen during the fetch, and a new fetch replaced it")
 
 func newLive(cfg config.Config, fallback *Active, logger *slog.Logger, h hooks) (*live, error) {
-	f, err := store.New(storeSettings(cfg, h.client))
+	capBytes, capFrom := maxBytes(cfg)
+	f, err := store.New(storeSettings(cfg, capBytes, h.client))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", config.ErrInvalid, err)
 	}
-	l := &live{fetcher: f, origin: f.Where(), log: logger, refresh: cfg.PolicyRefresh, timeout: cfg.PolicyFetchTimeout, now: h.now, fallback: fallback}
+	l := &live{fetcher: f, origin: f.Where(), log: logger, refresh: cfg.PolicyRefresh, timeout: cfg.PolicyFetchTimeout,
+		maxBytes: capBytes, maxBytesFrom: capFrom, now: h.now, fallback: fallback}
 	if l.refresh == 0 {
-		l.refresh = config.DefaultPolicyRefresh
+		l.refresh = DefaultRefresh
 	}
 	if l.timeout == 0 {
-		l.timeout = config.DefaultPolicyFetchTimeout
+		l.timeout = DefaultFetchTimeout
 	}
 	l.state.Store(&state{})
 	return l, nil
@@ -104,12 +110,12 @@ func (l *live) start() *attempt {
 	now := l.now()
 	st := l.state.Load()
 	if a := l.attempt; a != nil {
-		if a.fetched.Load() || l.elapsed(a.started, now) <= 2*l.timeout {
+		if a.fetched.Load() || age(a.started, now) <= 2*l.timeout {
 			return a
 		}
 		a.cancel(errAbandoned)
 		l.log.LogAttrs(context.Background(), slog.LevelDebug, "policy refresh abandoned", slog.String("origin", l.origin),
-			slog.String("reason", "a fetch started "+l.elapsed(a.started, now).Round(time.Millisecond).String()+
+			slog.String("reason", "a fetch started "+age(a.started, now).Round(time.Millisecond).String()+
 				" ago has not ended: the process was frozen during it; starting a new one"))
 	} else if st.active != nil && now.Before(st.due) {
 		return nil
@@ -176,11 +182,21 @@ func (l *live) fallBack() *Active {
 	return l.fallback
 }
 
-// elapsed is the time from start to now by the monotonic clock or by the wall clock, whichever
-// has advanced more: a freeze may stop one and not the other.
-func (l *live) elapsed(start, now time.Time) time.Duration {
-	return max(now.Sub(start), now.Round(0).Sub(start.Round(0)))
-}
+// age is the time from start to now, two readings of l.now: by the monotonic clock, as Go's
+// time.Now readings are compared. That is the one clock whose reading is right on both clouds:
+//
+//   - Lambda freezes an idle function's processes with the cgroup freezer, and SCF, as far as is
+//     known, stops an idle instance's processes the same way: the machine (the microVM, the host)
+//     runs on, and Linux's CLOCK_MONOTONIC, which Go reads, counts the time a frozen or stopped
+//     process does not run (it stops only while the whole machine is suspended). A fetch frozen
+//     for an hour is an hour old when the process thaws.
+//   - The wall clock may be stepped at any time (NTP, a clock set after a restore), forward or
+//     back; a step would make a fetch look frozen, or a lost fetch look young.
+//
+// Were a freeze ever not counted (a paused virtual machine), the fetch would look as young as the
+// time the process ran: a lost one is replaced once it has run 2 fetch timeouts, and no answer
+// waits for it meanwhile (see start), so the cost is bounded.
+func age(start, now time.Time) time.Duration { return now.Sub(start) }
 
 // run makes the fetch a, verifies and loads what it brings, and puts the outcome in state.
 func (l *live) run(a *attempt, etag string) {
@@ -188,12 +204,21 @@ func (l *live) run(a *attempt, etag string) {
 	res, err := l.fetcher.Fetch(a.ctx, etag)
 	fetchEnd := l.now()
 	a.fetched.Store(true)
-	o := outcome{res: res, fetchErr: err, fetchTook: l.elapsed(a.started, fetchEnd)}
+	o := outcome{res: res, fetchErr: err, fetchTook: age(a.started, fetchEnd)}
 	if err == nil && !res.NotModified && !l.abandoned(a) {
 		o.loaded, o.created, o.loadErr = l.load(res.Body)
-		o.loadTook = l.elapsed(fetchEnd, l.now())
+		o.loadTook = age(fetchEnd, l.now())
 	}
 	l.finish(a, o)
+	if res.Body != nil {
+		// A body swapped in or refused leaves garbage of a bundle's size at once: the bundle
+		// replaced, or the one refused, and the chunks it was read into. Left to itself, the
+		// collector would let it stand until the heap doubles, and the next body, allocated in
+		// one piece, takes it past the function's memory before a cycle starts (see memory.go).
+		// Collected now, in the fetch's goroutine, never on an answer's path, the next swap
+		// starts from what decides.
+		runtime.GC()
+	}
 }
 
 // outcome is what an attempt brought.

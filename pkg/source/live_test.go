@@ -34,7 +34,9 @@ const key = "subgate/policy.bundle"
 // wait bounds every wait of these tests for something that must happen.
 const wait = 10 * time.Second
 
-// testClock is a clock the test moves.
+// testClock is a clock the test moves. Its readings carry a monotonic clock reading, as time.Now's
+// do (it starts at time.Now and moves both clocks), so the source measures a fetch's age by the
+// monotonic clock, as it does in a function.
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -107,9 +109,9 @@ func newFixture(t *testing.T) *fixture {
 	s := teststore.Start(t)
 	p := teststore.NewProxy(t, s.Addr)
 	useKeys(t, teststore.AccessKey, teststore.SecretKey)
-	f := &fixture{t: t, store: s, proxy: p, clock: &testClock{now: made}, logs: &logBuffer{}, viaProxy: make(chan struct{}, 100),
+	f := &fixture{t: t, store: s, proxy: p, clock: &testClock{now: time.Now()}, logs: &logBuffer{}, viaProxy: make(chan struct{}, 100),
 		cfg: config.Config{PolicyURL: s.URL(key), S3Endpoint: "http://" + p.Addr, S3Region: teststore.Region, S3PathStyle: true,
-			PolicyRefresh: config.DefaultPolicyRefresh, PolicyFetchTimeout: config.DefaultPolicyFetchTimeout}}
+			PolicyRefresh: DefaultRefresh, PolicyFetchTimeout: DefaultFetchTimeout}}
 	f.transport = &http.Transport{DialContext: f.dial}
 	t.Cleanup(f.transport.CloseIdleConnections)
 	return f
@@ -164,6 +166,13 @@ func (f *fixture) open() *fixture {
 // connections the source has kept open too.
 func (f *fixture) stall(n int) {
 	f.proxy.Stall(n)
+	f.transport.CloseIdleConnections()
+}
+
+// announce makes the store's answers announce n bytes, whatever their length (see
+// teststore.Proxy.Announce), for the connections the source has kept open too.
+func (f *fixture) announce(n int64) {
+	f.proxy.Announce(n)
 	f.transport.CloseIdleConnections()
 }
 
@@ -547,12 +556,23 @@ func TestFaults(t *testing.T) {
 		}, says: []string{"the object fetched was refused: damaged policy bundle: lists/banned.txt does not match its SHA-256 in bundle.json"}},
 		{name: "OtherVersion", fault: func(f *fixture) { f.publish(otherVersion(f.t)) },
 			says: []string{"the object fetched was refused: policy bundle of another format version: the bundle is format version 2; this subgate reads version 1"}},
-		{name: "OverTheLimit", fault: func(f *fixture) { f.publish(make([]byte, bundle.MaxSize+1)) },
-			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 268435457 bytes; the limit is 268435456"}},
+		// The cap (SUBGATE_POLICY_MAX_BYTES) is 1 MiB in these tests.
+		{name: "OverTheCap", fault: func(f *fixture) { f.publish(make([]byte, 1<<20+1)) },
+			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 1048577 bytes; the limit is 1048576"}},
+		{name: "AnnouncedOverTheCap", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1 << 40) },
+			undo: func(f *fixture) { f.proxy.Resume() },
+			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 1099511627776 bytes; the limit is 1048576"}},
+		{name: "ShorterThanAnnounced", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1 << 20) },
+			undo: func(f *fixture) { f.proxy.Resume() },
+			says: []string{"policy store unreachable: reading the body of s3://subgate-test/subgate/policy.bundle", "unexpected EOF"}},
+		{name: "LongerThanAnnounced", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1000) },
+			undo: func(f *fixture) { f.proxy.Resume() },
+			says: []string{"the object fetched was refused: damaged policy bundle: it does not end with a zip directory (truncated, or bytes added after it)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.cfg.PolicyFetchTimeout = 300 * time.Millisecond
+			f.cfg.PolicyMaxBytes = 1 << 20
 			if c.direct {
 				f.cfg.S3Endpoint = f.store.Endpoint
 			}
@@ -640,8 +660,8 @@ func TestCredentialsAreReadAtEachFetch(t *testing.T) {
 }
 
 // TestFreeze: the platform freezes the process between invocations, often while a refresh an
-// invocation started is in flight. The test clock stands for the clocks of a process that was
-// frozen: they jump.
+// invocation started is in flight. The test clock stands for the monotonic clock of a process that
+// was frozen: it jumps (Linux's CLOCK_MONOTONIC counts the time a frozen process does not run).
 func TestFreeze(t *testing.T) {
 	t.Run("AFetchThatEndsLateIsNotAFailure", func(t *testing.T) {
 		f := newFixture(t)
@@ -810,8 +830,8 @@ func TestHTTPSLocation(t *testing.T) {
 		data, status = d, s
 	}
 
-	f := &fixture{t: t, clock: &testClock{now: made}, logs: &logBuffer{}, cfg: config.Config{
-		PolicyURL: srv.URL + "/policy.bundle?X-Amz-Signature=presigned-secret", PolicyRefresh: config.DefaultPolicyRefresh, PolicyFetchTimeout: time.Second}}
+	f := &fixture{t: t, clock: &testClock{now: time.Now()}, logs: &logBuffer{}, cfg: config.Config{
+		PolicyURL: srv.URL + "/policy.bundle?X-Amz-Signature=presigned-secret", PolicyRefresh: DefaultRefresh, PolicyFetchTimeout: time.Second}}
 	f.transport = &http.Transport{}
 	f.open()
 	v1 := f.current()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +19,24 @@ import (
 
 // AllowAll is the revision and origin of the policy used when none is configured.
 const AllowAll = "allow-all"
+
+// DefaultRefresh is how often a warm function asks the store whether its bundle changed, unless
+// SUBGATE_POLICY_REFRESH says otherwise; MinRefresh is the shortest interval allowed.
+const (
+	DefaultRefresh = 30 * time.Second
+	MinRefresh     = 5 * time.Second
+)
+
+// DefaultFetchTimeout bounds a fetch of the bundle unless SUBGATE_POLICY_FETCH_TIMEOUT says
+// otherwise. The first answer of a cold function waits for its first fetch, so the timeout is held
+// to MaxFetchTimeout: Chat waits 2 s for the whole answer, and an entrypoint keeps up to 250 ms of
+// the invocation's time to send the answer (gate.AnswerReserve); 1.5 s of fetch leaves 250 ms more
+// for the platform's cold start and the decision. (A refresh of a warm function is bounded by the
+// same timeout, but no answer waits for it.)
+const (
+	DefaultFetchTimeout = time.Second
+	MaxFetchTimeout     = 1500 * time.Millisecond
+)
 
 // ErrNoPolicy is wrapped by Current's error when a live source without a fallback has no policy to
 // decide by yet: its first fetch failed or has not finished. The message says why.
@@ -46,17 +66,22 @@ type Source struct {
 // New returns the source cfg configures: live when it has a policy URL (with the policy file as
 // the fallback, when one is set), else static. A static source's policy, and a live one's
 // fallback, is loaded here; a live source fetches nothing yet (see Prefetch and Current). The
-// source logs to logger (see the package documentation for its lines). Its errors are
-// configuration errors, wrapping config.ErrInvalid and naming the variable to fix.
+// source logs to logger (see the package documentation for its lines).
+//
+// New holds cfg to the source's rules, and the policy URL, endpoint and region to the store's
+// (store.New): config.FromEnv checks only that each variable is of its type. Its errors are
+// configuration errors, wrapping config.ErrInvalid and naming the variable to fix. A zero refresh
+// or fetch timeout is the default one.
 func New(cfg config.Config, logger *slog.Logger) (*Source, error) {
-	// config.FromEnv checks these; a Config made otherwise is held to the same bounds.
 	switch {
-	case cfg.PolicyURL != "" && strings.TrimSpace(cfg.Policy) != "":
-		return nil, fmt.Errorf("%w: %s and %s are both set: use %s", config.ErrInvalid, config.EnvPolicyURL, config.EnvPolicy, config.EnvPolicyURL)
-	case cfg.PolicyRefresh != 0 && cfg.PolicyRefresh < config.MinPolicyRefresh:
-		return nil, fmt.Errorf("%w: %s must be at least %s, not %s", config.ErrInvalid, config.EnvPolicyRefresh, config.MinPolicyRefresh, cfg.PolicyRefresh)
-	case cfg.PolicyFetchTimeout < 0 || cfg.PolicyFetchTimeout > config.MaxPolicyFetchTimeout:
-		return nil, fmt.Errorf("%w: %s must be above 0 and at most %s, not %s", config.ErrInvalid, config.EnvPolicyFetchTimeout, config.MaxPolicyFetchTimeout, cfg.PolicyFetchTimeout)
+	case cfg.PolicyRefresh != 0 && cfg.PolicyRefresh < MinRefresh:
+		return nil, fmt.Errorf("%w: %s must be at least %s, such as 30s or 5m, not %s", config.ErrInvalid, config.EnvPolicyRefresh, MinRefresh, cfg.PolicyRefresh)
+	case cfg.PolicyFetchTimeout < 0 || cfg.PolicyFetchTimeout > MaxFetchTimeout:
+		return nil, fmt.Errorf("%w: %s must be above 0 and at most %s (a cold function's first answer waits for the fetch, and Chat waits 2s for it), not %s",
+			config.ErrInvalid, config.EnvPolicyFetchTimeout, MaxFetchTimeout, cfg.PolicyFetchTimeout)
+	}
+	if err := checkMaxBytes(cfg); err != nil {
+		return nil, err
 	}
 	return newSource(cfg, logger, hooks{now: time.Now})
 }
@@ -73,6 +98,14 @@ type hooks struct {
 // newSource is New without its bounds on the refresh and the timeout, with hooks: the tests' way
 // to a short refresh, a clock of their own, and the connections they control.
 func newSource(cfg config.Config, logger *slog.Logger, h hooks) (*Source, error) {
+	inline := strings.TrimSpace(cfg.Policy) != ""
+	switch {
+	case cfg.PolicyURL != "" && inline:
+		return nil, fmt.Errorf("%w: %s and %s are both set: use %s (and %s for a fallback used until the first bundle is fetched, if you want one)",
+			config.ErrInvalid, config.EnvPolicyURL, config.EnvPolicy, config.EnvPolicyURL, config.EnvPolicyFile)
+	case cfg.PolicyFile != "" && inline:
+		return nil, fmt.Errorf("%w: %s and %s are both set: use one", config.ErrInvalid, config.EnvPolicyFile, config.EnvPolicy)
+	}
 	start := time.Now()
 	if cfg.PolicyURL == "" {
 		a, err := loadStatic(cfg)
@@ -105,6 +138,7 @@ func (s *Source) Facts() []slog.Attr {
 	if s.live != nil {
 		facts = append(facts, slog.String("policy_url", s.live.origin),
 			slog.String("refresh", s.live.refresh.String()), slog.String("fetch_timeout", s.live.timeout.String()))
+		facts = append(facts, maxBytesFacts(s.live.maxBytes, s.live.maxBytesFrom)...)
 	}
 	if a := s.loaded; a != nil {
 		facts = append(facts, slog.String("policy", a.Revision), slog.String("policy_origin", a.Origin))
@@ -159,18 +193,48 @@ func (s *Source) Prefetch() {
 
 // loadStatic loads the policy file, the inline policy, or allow-all, with its revision.
 func loadStatic(cfg config.Config) (*Active, error) {
-	p, err := cfg.LoadPolicy()
-	if err != nil {
-		return nil, err
-	}
 	switch {
 	case cfg.PolicyFile != "":
-		return &Active{Policy: p, Revision: p.Info().Revision, Origin: cfg.PolicyFilePath()}, nil
+		path := findPolicyFile(cfg.PolicyFile, executableDir())
+		p, err := policy.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", config.ErrInvalid, config.EnvPolicyFile, err)
+		}
+		return &Active{Policy: p, Revision: p.Info().Revision, Origin: path}, nil
 	case strings.TrimSpace(cfg.Policy) != "":
+		p, err := policy.Parse([]byte(cfg.Policy), config.EnvPolicy, ".")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", config.ErrInvalid, err)
+		}
 		return &Active{Policy: p, Revision: p.Info().Revision, Origin: config.EnvPolicy}, nil
 	default:
-		return &Active{Policy: p, Revision: AllowAll, Origin: AllowAll}, nil
+		return &Active{Policy: policy.AllowAll(), Revision: AllowAll, Origin: AllowAll}, nil
 	}
+}
+
+// findPolicyFile resolves a relative policy path (SUBGATE_POLICY_FILE) from the working directory
+// or, when nothing is there, from the executable's folder: the code folder on SCF and Lambda,
+// whatever the runtime's working directory is. Not found, it is the path as given, for the error.
+func findPolicyFile(path, exeDir string) string {
+	if filepath.IsAbs(path) || exeDir == "" {
+		return path
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	beside := filepath.Join(exeDir, path)
+	if _, err := os.Stat(beside); err == nil {
+		return beside
+	}
+	return path
+}
+
+func executableDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Dir(exe)
 }
 
 // policyFacts are what a log line says about a policy besides its revision: whether it was read
@@ -191,6 +255,6 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // storeSettings are the fetcher's settings for cfg. Credentials are left to the store's default,
 // store.EnvCredentials(os.Getenv), read at every fetch: SCF sets them in each invocation.
-func storeSettings(cfg config.Config, client *http.Client) store.Settings {
-	return store.Settings{URL: cfg.PolicyURL, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, PathStyle: cfg.S3PathStyle, HTTPClient: client}
+func storeSettings(cfg config.Config, maxBytes int64, client *http.Client) store.Settings {
+	return store.Settings{URL: cfg.PolicyURL, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, PathStyle: cfg.S3PathStyle, MaxSize: maxBytes, HTTPClient: client}
 }

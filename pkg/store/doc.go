@@ -2,7 +2,9 @@
 // S3 or an S3-compatible store such as Tencent COS (s3://BUCKET/KEY), or any https:// URL. Each
 // fetch is one conditional GET: it sends If-None-Match with the ETag of the bundle it has, and a
 // 304 Not Modified answer is "unchanged", with no body. It is bounded by the caller's context and
-// by a size limit (256 MiB, the bundle format's), and fails with one of a few kinds of error
+// by a size limit (Settings.MaxSize; 256 MiB, the bundle format's, by default): the body is read
+// into memory that grows with what arrives, never sized by the Content-Length the store announces,
+// and no further than one byte past the limit. It fails with one of a few kinds of error
 // (ErrUnreachable, ErrTimeout, ErrForbidden, ErrNotFound, ErrServer, ErrTooBig, ErrUnexpected,
 // ErrNoCredentials) whose message names the location but never credentials: not the keys, not a
 // URL's user or password, not its query string (a presigned URL's signature is one). It does not

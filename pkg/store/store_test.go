@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -185,6 +186,52 @@ func TestFetchRefusesBodiesOverTheLimit(t *testing.T) {
 	assert.Equal(t, int64(bundle.MaxSize), int64(DefaultMaxSize), "the default limit is the bundle format's")
 }
 
+// TestFetchWithALyingContentLength: the body is read with the limit, never into a buffer of the
+// size the store announces: an announcement over the limit is refused at once, one under it costs
+// what the body is, not what was announced.
+func TestFetchWithALyingContentLength(t *testing.T) {
+	s := teststore.Start(t)
+	object := bytes.Repeat([]byte("a bundle "), 1000) // 9,000 bytes
+	s.Put(t, key, object)
+	proxy := teststore.NewProxy(t, s.Addr)
+	settings := onServer(s)
+	settings.Endpoint = "http://" + proxy.Addr
+	settings.MaxSize = 200 << 20
+	f := newFetcher(t, settings)
+
+	// allocated is how many bytes fetch allocated on the heap (it and this test's goroutines).
+	allocated := func(fetch func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		fetch()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+
+	proxy.Announce(1 << 40)
+	var err error
+	took := allocated(func() { _, err = fetch(t, f, "") })
+	assert.Contains(t, failsWith(t, err, ErrTooBig), "the body is 1099511627776 bytes; the limit is 209715200")
+	assert.Less(t, took, uint64(1<<20))
+
+	proxy.Announce(150 << 20) // under the limit, and far over the body
+	took = allocated(func() { _, err = fetch(t, f, "") })
+	msg := failsWith(t, err, ErrUnreachable)
+	assert.Contains(t, msg, "reading the body of s3://subgate-test/subgate/policy.bundle")
+	assert.Contains(t, msg, "unexpected EOF")
+	assert.Less(t, took, uint64(1<<20), "the buffer is the body's size, not the announced one")
+
+	proxy.Announce(1000) // under the body: net/http reads what was announced
+	got, err := fetch(t, f, "")
+	require.NoError(t, err)
+	assert.Equal(t, object[:1000], got.Body, "cut short: the caller finds it no bundle")
+
+	proxy.Resume()
+	got, err = fetch(t, f, "")
+	require.NoError(t, err)
+	assert.Equal(t, object, got.Body)
+}
+
 func TestFetchVirtualHosted(t *testing.T) {
 	s := teststore.Start(t)
 	s.Put(t, key, []byte("virtual-hosted"))
@@ -361,7 +408,8 @@ func TestSettingsRefused(t *testing.T) {
 		{"NoURL", Settings{}, `SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not ""`},
 		{"OtherScheme", Settings{URL: "ftp://host/p"}, `SUBGATE_POLICY_URL must be s3://BUCKET/KEY or an https:// URL, not "ftp://host/p"`},
 		{"NoKey", Settings{URL: "s3://bucket", Region: "us-east-1"}, `SUBGATE_POLICY_URL must be s3://BUCKET/KEY (a bucket name of letters, digits, '.', '-' or '_', then a key), not "s3://bucket"`},
-		{"NoRegion", Settings{URL: "s3://bucket/k"}, `s3://bucket/k needs the store's region: set SUBGATE_S3_REGION (or AWS_REGION), such as us-east-1 or ap-guangzhou (now "")`},
+		{"NoRegion", Settings{URL: "s3://bucket/k"}, `SUBGATE_POLICY_URL is an s3:// URL, which needs the store's region: set SUBGATE_S3_REGION (or AWS_REGION) to one such as us-east-1 or ap-guangzhou (the region is "")`},
+		{"BadRegion", Settings{URL: "s3://bucket/k", Region: "-us-east-1"}, `SUBGATE_POLICY_URL is an s3:// URL, which needs the store's region: set SUBGATE_S3_REGION (or AWS_REGION) to one such as us-east-1 or ap-guangzhou (the region is "-us-east-1")`},
 		{"PlainHTTPEndpoint", Settings{URL: "s3://b1/k", Region: "ap-guangzhou", Endpoint: "http://cos.ap-guangzhou.myqcloud.com"},
 			`SUBGATE_S3_ENDPOINT must use https:// (plain http is allowed only to a loopback host), not "http://cos.ap-guangzhou.myqcloud.com"`},
 		{"EndpointWithPath", Settings{URL: "s3://b1/k", Region: "us-east-1", Endpoint: "https://s3.example.com/prefix"},
