@@ -15,7 +15,7 @@ import (
 // and loading, and what a live policy does with a bundle.
 var (
 	goBenchPackages = []string{"./pkg/gate", "./pkg/scfevent", "./pkg/lambdaevent", "./pkg/policy", "./pkg/bundle", "./pkg/source"}
-	goBenchNames    = []string{"CoreSample", "CoreLargeDenyList", "CoreSigned", "SCFFunctionURL", "SCFAPIGateway", "LambdaHTTPAPI", "LambdaRESTAPI",
+	goBenchNames    = []string{"CoreSample", "CoreSampleMetrics", "CoreLargeDenyList", "CoreSigned", "SCFFunctionURL", "SCFAPIGateway", "LambdaHTTPAPI", "LambdaRESTAPI",
 		"DecideLargeDenyList", "LoadLargeDenyList", "MillionEntries", "ReadAndLoadLargeList", "Current", "StartWithFile"}
 )
 

@@ -54,7 +54,11 @@ func (r *results) goals() []goalRow {
 	var rows []goalRow
 	for _, c := range r.warm {
 		if c.goal {
-			rows = append(rows, warmGoal(fmt.Sprintf("warm, %s: %s adds < 0.5 ms p50, < 1 ms p99", c.platform.name, strings.TrimPrefix(c.label, "subgate, ")), c))
+			row := warmGoal(fmt.Sprintf("warm, %s: %s adds < 0.5 ms p50, < 1 ms p99", c.platform.name, strings.TrimPrefix(c.label, "subgate, ")), c)
+			if on := c.metricsOn; on != nil {
+				row.figure += fmt.Sprintf("; the metrics (EMF) add p50 %+.0f µs, p99 %+.0f µs", us(on.quantile(0.5)-c.quantile(0.5)), us(on.quantile(0.99)-c.quantile(0.99)))
+			}
+			rows = append(rows, row)
 		}
 	}
 	for _, c := range r.cold {

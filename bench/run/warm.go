@@ -15,8 +15,11 @@ type warmCase struct {
 	event    []byte
 	refused  []string  // what every answer must refuse
 	hello    *warmCase // the hello world invoked with the same event (nil for a hello world)
-	goal     bool      // whether the warm goals apply (else information)
-	rssLimit int64     // the goal for its peak RSS in bytes (0: information)
+	// metricsOn is, for a case run with SUBGATE_METRICS=false, the same function with its metrics on:
+	// the goals table says what the metrics add.
+	metricsOn *warmCase
+	goal      bool  // whether the warm goals apply (else information)
+	rssLimit  int64 // the goal for its peak RSS in bytes (0: information)
 
 	f   fn
 	lat []time.Duration // each warm invocation's, in order (the first, cold, invocation is not in)
@@ -44,13 +47,17 @@ func warmRuns(pls []*platform, fx *fixtures, n int) ([]*warmCase, error) {
 	for _, pl := range pls {
 		helloSample := &warmCase{platform: pl, d: fx.hello, label: "hello world, sample request", event: pl.sample}
 		helloLarge := &warmCase{platform: pl, d: fx.hello, label: "hello world, 100 subscribers", event: pl.large}
-		cases := []*warmCase{
-			helloSample,
-			{platform: pl, d: fx.example, label: "subgate, example policy, sample request", event: pl.sample, refused: []string{"jared"}, hello: helloSample, goal: true},
-			helloLarge,
-			{platform: pl, d: fx.text, label: "subgate, 100 subscribers vs the 100,000-entry list", event: pl.large, refused: fx.largeRefused, hello: helloLarge, goal: true, rssLimit: 32_000_000},
-			{platform: pl, d: fx.million, label: "subgate, 100 subscribers vs the 1,000,000-entry list", event: pl.large, refused: fx.largeRefused, hello: helloLarge, rssLimit: 64_000_000},
+		example := &warmCase{platform: pl, d: fx.example, label: "subgate, example policy, sample request", event: pl.sample, refused: []string{"jared"}, hello: helloSample, goal: true}
+		cases := []*warmCase{helloSample, example}
+		if pl.name == "Lambda" { // the one platform whose lines carry metrics (EMF): the same function without them
+			cases = append(cases, &warmCase{platform: pl, d: fx.example, env: map[string]string{"SUBGATE_METRICS": "false"},
+				label: "subgate, example policy, sample request, metrics off", event: pl.sample, refused: []string{"jared"}, hello: helloSample, goal: true, metricsOn: example})
 		}
+		cases = append(cases,
+			helloLarge,
+			&warmCase{platform: pl, d: fx.text, label: "subgate, 100 subscribers vs the 100,000-entry list", event: pl.large, refused: fx.largeRefused, hello: helloLarge, goal: true, rssLimit: 32_000_000},
+			&warmCase{platform: pl, d: fx.million, label: "subgate, 100 subscribers vs the 1,000,000-entry list", event: pl.large, refused: fx.largeRefused, hello: helloLarge, rssLimit: 64_000_000},
+		)
 		if err := invokeInTurns(cases, n, 0, nil); err != nil {
 			return nil, err
 		}

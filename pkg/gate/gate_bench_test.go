@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"github.com/subgate/subgate/internal/workload"
+	"github.com/subgate/subgate/pkg/config"
 	"github.com/subgate/subgate/pkg/gate"
+	"github.com/subgate/subgate/pkg/metrics"
+	"github.com/subgate/subgate/pkg/metrics/emf"
+	"github.com/subgate/subgate/pkg/metrics/prom"
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
@@ -68,6 +72,27 @@ var examplePolicy = map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE
 
 func BenchmarkCoreSample(b *testing.B) {
 	serveLoop(b, benchGate(b, examplePolicy), benchRequest(sampleBody(b)), http.StatusOK)
+}
+
+// BenchmarkCoreSampleMetrics is BenchmarkCoreSample with each platform's metrics: what they add to
+// an answer (the line written to io.Discard, as in every benchmark here).
+func BenchmarkCoreSampleMetrics(b *testing.B) {
+	for _, tt := range []struct {
+		name    string
+		metrics func(config.Config) metrics.Metrics
+	}{
+		{"none", func(config.Config) metrics.Metrics { return nil }},
+		{"EMF", emf.ForConfig},
+		{"Prometheus", func(config.Config) metrics.Metrics { return prom.New(func() string { return "" }) }},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			g := gate.FromEnv(func(k string) string { return examplePolicy[k] }, io.Discard, gate.WithMetrics(tt.metrics))
+			if err := g.Err(); err != nil {
+				b.Fatal(err)
+			}
+			serveLoop(b, g, benchRequest(sampleBody(b)), http.StatusOK)
+		})
+	}
 }
 
 func BenchmarkCoreLargeDenyList(b *testing.B) {
