@@ -87,8 +87,17 @@ const (
 // documentation). Anything else is refused with an error wrapping ErrNotBundle, ErrVersion,
 // ErrTooBig or ErrDamaged that says what is wrong.
 func Read(data []byte) (*Bundle, error) {
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("%w: it is %d bytes; a bundle is at most %d (256 MiB)", ErrTooBig, len(data), MaxSize)
+	return ReadWithin(data, MaxSize)
+}
+
+// ReadWithin is Read with a cap of the caller's on the bundle's size, and on its files' size
+// unpacked (at most MaxSize): a function reads a fetched bundle within the memory it may spend on
+// one (SUBGATE_POLICY_MAX_BYTES), so that a small bundle of deflated files cannot make it inflate
+// more than a large stored one would hold.
+func ReadWithin(data []byte, max int64) (*Bundle, error) {
+	max = min(max, MaxSize)
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: it is %d bytes; %s", ErrTooBig, len(data), limitWords(max))
 	}
 	if !bytes.HasPrefix(data, []byte(localHeaderMagic)) {
 		return nil, fmt.Errorf("%w: it is not a zip file (make one with subgate bundle)", ErrNotBundle)
@@ -112,7 +121,7 @@ func Read(data []byte) (*Bundle, error) {
 	if found == nil {
 		return nil, fmt.Errorf("%w: it is a zip file, but holds no %s", ErrNotBundle, ManifestName)
 	}
-	m, err := readManifest(found)
+	m, err := readManifest(found, max)
 	if err != nil {
 		return nil, err
 	}
@@ -177,9 +186,17 @@ func checkEnd(data []byte) error {
 	return nil
 }
 
+// limitWords says what the limit max is: the format's, or the caller's.
+func limitWords(max int64) string {
+	if max == MaxSize {
+		return fmt.Sprintf("a bundle holds at most %d (256 MiB)", MaxSize)
+	}
+	return fmt.Sprintf("the limit is %d", max)
+}
+
 // readManifest reads and checks bundle.json: the format and version first, so that a bundle of
 // another version is named as such whatever else it holds, then the rest strictly.
-func readManifest(f *zip.File) (manifest, error) {
+func readManifest(f *zip.File, max int64) (manifest, error) {
 	var m manifest
 	if f.UncompressedSize64 > maxManifest {
 		return m, fmt.Errorf("%w: %s is over %d bytes", ErrDamaged, ManifestName, maxManifest)
@@ -222,8 +239,8 @@ func readManifest(f *zip.File) (manifest, error) {
 	}
 	// Deflated files are inflated into memory: their sizes, which bound what is inflated, are
 	// bounded first, so a small bundle cannot make Read allocate more than a large one.
-	if total > MaxSize {
-		return m, fmt.Errorf("%w: its files are %d bytes unpacked; a bundle holds at most %d (256 MiB)", ErrTooBig, total, MaxSize)
+	if total > max {
+		return m, fmt.Errorf("%w: its files are %d bytes unpacked; %s", ErrTooBig, total, limitWords(max))
 	}
 	return m, nil
 }

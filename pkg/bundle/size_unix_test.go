@@ -22,5 +22,5 @@ func TestReadRefusesBundlesOverTheLimit(t *testing.T) {
 	huge, err := syscall.Mmap(int(f.Fd()), 0, MaxSize+1, syscall.PROT_READ, syscall.MAP_SHARED)
 	require.NoError(t, err)
 	defer func() { _ = syscall.Munmap(huge) }()
-	assert.Equal(t, "policy bundle too big: it is 268435457 bytes; a bundle is at most 268435456 (256 MiB)", refused(t, huge, ErrTooBig))
+	assert.Equal(t, "policy bundle too big: it is 268435457 bytes; a bundle holds at most 268435456 (256 MiB)", refused(t, huge, ErrTooBig))
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -426,4 +428,37 @@ func bombOf(t testing.TB, n int) []byte {
 	require.NoError(t, err)
 	require.Equal(t, int64(n), inflated)
 	return bomb
+}
+
+// ReadWithin holds a bundle to the caller's cap twice: its bytes, and its files unpacked, so that a
+// small bundle of deflated files cannot make a function inflate more than a stored one of the cap
+// would hold.
+func TestReadWithinCapsTheFilesUnpacked(t *testing.T) {
+	dir := t.TempDir()
+	ids := strings.Repeat("spammer\n", 100_000) // 800 kB that deflate to next to nothing
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "banned.txt"), []byte(ids), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte("deny_file: banned.txt\n"), 0o644))
+	stored, err := Make(filepath.Join(dir, "policy.yaml"), made)
+	require.NoError(t, err)
+	var unpacked int64
+	for _, m := range membersOf(t, stored) {
+		if m.name != ManifestName {
+			unpacked += int64(len(m.data))
+		}
+	}
+	small := zipOf(t, membersOf(t, stored), func(zw *zip.Writer, m member) { deflate(t, zw, m) })
+	require.Less(t, int64(len(small))*10, unpacked, "the deflated bundle is a tenth of its files' size")
+
+	_, err = ReadWithin(small, unpacked-1)
+	require.ErrorIs(t, err, ErrTooBig)
+	assert.Equal(t, fmt.Sprintf("policy bundle too big: its files are %d bytes unpacked; the limit is %d", unpacked, unpacked-1), err.Error())
+	b, err := ReadWithin(small, unpacked)
+	require.NoError(t, err)
+	within, err := Read(stored)
+	require.NoError(t, err)
+	assert.Equal(t, within.Revision(), b.Revision())
+
+	_, err = ReadWithin(stored, int64(len(stored))-1)
+	require.ErrorIs(t, err, ErrTooBig)
+	assert.Equal(t, fmt.Sprintf("policy bundle too big: it is %d bytes; the limit is %d", len(stored), len(stored)-1), err.Error())
 }

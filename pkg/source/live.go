@@ -234,7 +234,7 @@ type outcome struct {
 
 // load verifies a fetched object as a bundle and loads its policy.
 func (l *live) load(body []byte) (*Active, time.Time, error) {
-	b, err := bundle.Read(body)
+	b, err := bundle.ReadWithin(body, l.maxBytes) // unpacked too: deflated files are inflated in memory
 	if err != nil {
 		return nil, time.Time{}, err
 	}

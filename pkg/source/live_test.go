@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +71,32 @@ func makeBundle(t *testing.T, created time.Time, banned ...string) []byte {
 }
 
 var made = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+
+// deflatedBundle is the bundle of a policy banning n IDs, its files deflated by archive/zip (as
+// another zip tool may write it): a small object whose files are much larger unpacked.
+func deflatedBundle(t *testing.T, n int) []byte {
+	t.Helper()
+	banned := make([]string, n)
+	for i := range banned {
+		banned[i] = fmt.Sprintf("spammer%07d", i)
+	}
+	stored := makeBundle(t, made, banned...)
+	zr, err := zip.NewReader(bytes.NewReader(stored), int64(len(stored)))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		r, err := f.Open()
+		require.NoError(t, err)
+		w, err := zw.Create(f.Name)
+		require.NoError(t, err)
+		_, err = io.Copy(w, r)
+		require.NoError(t, err)
+		require.NoError(t, r.Close())
+	}
+	require.NoError(t, zw.Close())
+	return out.Bytes()
+}
 
 // refused is whom a policy refuses among the candidates.
 func refused(a *Active) []string {
@@ -562,6 +589,11 @@ func TestFaults(t *testing.T) {
 		{name: "AnnouncedOverTheCap", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1 << 40) },
 			undo: func(f *fixture) { f.proxy.Resume() },
 			says: []string{"bundle over the size limit: GET s3://subgate-test/subgate/policy.bundle", "the body is 1099511627776 bytes; the limit is 1048576"}},
+		{name: "DeflatedOverTheCapUnpacked", fault: func(f *fixture) {
+			data := deflatedBundle(f.t, 60_000) // about 0.7 MiB deflated, 2 MiB of files unpacked
+			require.Less(f.t, len(data), 1<<20)
+			f.publish(data)
+		}, says: []string{"the object fetched was refused: policy bundle too big: its files are", "bytes unpacked; the limit is 1048576"}},
 		{name: "ShorterThanAnnounced", fault: func(f *fixture) { f.publish(makeBundle(f.t, made, "carol")); f.announce(1 << 20) },
 			undo: func(f *fixture) { f.proxy.Resume() },
 			says: []string{"policy store unreachable: reading the body of s3://subgate-test/subgate/policy.bundle", "unexpected EOF"}},
