@@ -51,7 +51,7 @@ func TestBundleRefusesAnInvalidPolicy(t *testing.T) {
 	r := subgate(t, nil, "bundle", "testdata/invalid.yaml", "-o", file)
 	assert.Equal(t, exitFail, r.exit)
 	assert.Empty(t, r.stdout)
-	assert.Equal(t, "subgate bundle: policy testdata/invalid.yaml: line 2: unknown key \"denny\" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)\n", r.stderr)
+	assert.Equal(t, "subgate bundle: policy testdata/invalid.yaml: line 2: unknown key \"denny\" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, max_members, channels, groups)\n", r.stderr)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "no file is written, not even a temporary one")
