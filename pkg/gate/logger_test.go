@@ -23,7 +23,7 @@ func TestNewLoggerRequestLine(t *testing.T) {
 	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}
 	g.logOutcome(t.Context(), "c6af9ac6", outcome{
 		command: "OfficialAccount.CallbackBeforeAddSubscriber", sdkAppID: "1400000001", channel: "@TOA#_test_for_penn",
-		operator: "107867", subscribers: 2, status: 200, answer: webhook.Proceed([]string{"jared"}), decision: &policy.Decision{Refused: []string{"jared"}},
+		operator: "107867", users: 2, status: 200, answer: webhook.Proceed([]string{"jared"}), decision: &policy.Decision{Refused: []string{"jared"}},
 	}, 120*time.Microsecond)
 	line := out.String()
 	require.True(t, strings.HasPrefix(line, `{"time":"`), line)
