@@ -332,3 +332,22 @@ type recorder func(metrics.Record)
 
 func (r recorder) Request(rec metrics.Record) []slog.Attr { r(rec); return nil }
 func (r recorder) RefreshFailed(time.Time) []slog.Attr    { return nil }
+
+// The start-up line counts the groups of a policy that decides them, and only of one that does.
+func TestStartUpLineCountsGroups(t *testing.T) {
+	for _, tt := range []struct {
+		policy string
+		groups any
+	}{
+		{"deny: [jared]\ngroups:\n  a: {}\n  b: {closed: true}\n", float64(2)},
+		{"deny: [jared]\ngroups: {}\n", float64(0)},
+		{"deny: [jared]\n", nil},
+	} {
+		var logs bytes.Buffer
+		g := FromEnv(func(k string) string { return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicy: tt.policy}[k] }, &logs)
+		require.NoError(t, g.Err())
+		lines := logLines(t, logs.String())
+		require.Len(t, lines, 1)
+		assert.Equal(t, tt.groups, lines[0]["groups"], tt.policy)
+	}
+}
