@@ -39,7 +39,7 @@ func TestBundle(t *testing.T) {
 	r = subgate(t, nil, "bundle", "testdata/policy.yaml", "-o", file, "-json")
 	require.Equal(t, exitOK, r.exit, r.stderr)
 	assert.JSONEq(t, `{"file":"`+file+`","revision":"`+b.Revision()+`","policy":"`+fromFile.Info().Revision+`","size":`+
-		strconv.FormatInt(info.Size(), 10)+`,"created":"2026-11-26T12:00:00Z","counts":{"exact_ids":3,"patterns":4,"channels":4,"trusted_operators":1},"list_files":["lists/banned.txt"]}`,
+		strconv.FormatInt(info.Size(), 10)+`,"created":"2026-11-26T12:00:00Z","counts":{"exact_ids":3,"patterns":4,"channels":4,"groups":0,"trusted_operators":1},"list_files":["lists/banned.txt"]}`,
 		r.stdout)
 }
 

@@ -155,7 +155,7 @@ func checkLogExamples(t *testing.T, repo string, blocks []testkit.DocBlock) {
 		var logs bytes.Buffer
 		g := gate.FromEnv(func(k string) string { return env[k] }, &logs)
 		require.NoError(t, g.Err())
-		body := request{channel: ex.channel, operator: "107867", subscribers: ex.subscribers}.body(testNow)
+		body := request{channel: ex.channel, operator: "107867", users: ex.subscribers}.body(testNow)
 		g.Serve(context.Background(), gate.Request{Method: "POST", Query: query, Body: body, RequestID: ex.requestID})
 		lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 		assert.JSONEq(t, withoutTimes(t, shown[i]), withoutTimes(t, lines[len(lines)-1]), "log line %d of the page", i+1)
