@@ -58,3 +58,19 @@ func TestNewLoggerLevelAndWholeLines(t *testing.T) {
 	}
 	assert.Contains(t, out.String(), fmt.Sprintf(`"msg":"line","g":%d,"i":%d,"ms":0.5}`, 7, 49))
 }
+
+// A group request's line, field for field, as docs/logs.md shows it.
+func TestNewLoggerGroupLine(t *testing.T) {
+	var out bytes.Buffer
+	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}
+	g.logOutcome(t.Context(), "f3b1c2d4", outcome{
+		command: webhook.CommandBeforeApplyJoinGroup, sdkAppID: "1400000001", group: true, groupID: "@TGS#2J4SZEAEL", groupType: "Public",
+		requestor: "jared", users: 1, status: 200, answer: webhook.Reject(applicationRefused), reason: applicationRefused, revision: "c0f63176ca89",
+		decision: &policy.Decision{Refused: []string{"jared"}},
+	}, 41*time.Microsecond)
+	_, rest, ok := strings.Cut(out.String(), `","level":`)
+	require.True(t, ok, out.String())
+	assert.Equal(t, `"INFO","msg":"decided","request_id":"f3b1c2d4","command":"Group.CallbackBeforeApplyJoinGroup","sdkappid":"1400000001",`+
+		`"group_id":"@TGS#2J4SZEAEL","group_type":"Public","requestor_account":"jared","members":1,"refused":0,"error_code":1,"status":200,`+
+		`"outcome":"rejected","duration_ms":0.041,"reason":"the request to join this group is refused","policy":"c0f63176ca89"}`+"\n", rest)
+}
