@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -344,10 +345,41 @@ func TestStartUpLineCountsGroups(t *testing.T) {
 		{"deny: [jared]\n", nil},
 	} {
 		var logs bytes.Buffer
-		g := FromEnv(func(k string) string { return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicy: tt.policy}[k] }, &logs)
+		g := FromEnv(func(k string) string {
+			return map[string]string{config.EnvSdkAppID: appID, config.EnvPolicy: tt.policy}[k]
+		}, &logs)
 		require.NoError(t, g.Err())
 		lines := logLines(t, logs.String())
 		require.Len(t, lines, 1)
 		assert.Equal(t, tt.groups, lines[0]["groups"], tt.policy)
+	}
+}
+
+// An invitation as large as a body may be: every member decided, each refused one listed once, in
+// order (past the first 32, a set keeps them unique: linear in the request).
+func TestLargeGroupInvitation(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"GroupId":"@TGS#x","DestinationMembers":[`)
+	n := 0
+	for b.Len() < MaxBodyBytes-100 {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		if n%2 == 0 {
+			fmt.Fprintf(&b, `{"Member_Account":"bot_%d"}`, n/4) // each refused ID twice
+		} else {
+			fmt.Fprintf(&b, `{"Member_Account":"u%d"}`, n)
+		}
+		n++
+	}
+	b.WriteString(`]}`)
+	g := groupsGate(t, "deny: [\"bot_*\"]\ngroups: {}\n", config.Config{}, io.Discard)
+	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeInviteJoinGroup), Body: []byte(b.String())})
+	require.Equal(t, 200, resp.StatusCode, "%.200s", resp.Body)
+	var a webhook.Answer
+	require.NoError(t, json.Unmarshal(resp.Body, &a))
+	require.Len(t, a.RefusedMembers, (n+3)/4)
+	for i, id := range a.RefusedMembers {
+		require.Equal(t, fmt.Sprintf("bot_%d", i), id)
 	}
 }
