@@ -133,9 +133,10 @@ bin/versitygw:
 
 # --- Console events, locally (make events) ---
 ## events: build the SCF function and the Lambda bootstrap for this machine with the policy bundled
-## as make package bundles it (POLICY=), send them deploy/events/*.json and deploy/sample-request.json
+## as make package bundles it (POLICY=), send them deploy/events/*.json and the webhook bodies
+## deploy/sample-request.json, deploy/sample-group-invite.json and deploy/sample-group-apply.json
 ## over their runtime protocols (scf-* events to SCF, lambda-* events to Lambda under the emulator,
-## the webhook body to both) and print each answer with its log line; see docs/local.md.
+## the webhook bodies to both) and print each answer with its log line; see docs/local.md.
 EVENTS_DIR ?= bin/events
 .PHONY: events
 events: $(RIE)
@@ -145,7 +146,7 @@ events: $(RIE)
 	$(PACK) -o $(EVENTS_DIR)/scf.zip -dir $(EVENTS_DIR)/scf -x main=$(EVENTS_DIR)/bin/scf -policy $(POLICY)
 	$(PACK) -o $(EVENTS_DIR)/lambda.zip -dir $(EVENTS_DIR)/lambda -x bootstrap=$(EVENTS_DIR)/bin/lambda -policy $(POLICY)
 	$(GO) run ./deploy/invoke -scf $(EVENTS_DIR)/scf -lambda $(EVENTS_DIR)/lambda -rie $(RIE) -sdkappid $(DEMO_APPID) \
-	  deploy/events/*.json deploy/sample-request.json
+	  deploy/events/*.json deploy/sample-request.json deploy/sample-group-invite.json deploy/sample-group-apply.json
 
 # --- Benchmarks (make bench) ---
 ## bench: what users pay, each figure beside a hello-world function built in the same run: warm

@@ -105,7 +105,7 @@ func pages(t *testing.T) []string {
 // TestEveryPageHasItsCommandsRun finds each page's runner: a test of pageTests (whose file names
 // the page), or this package's test of that page.
 func TestEveryPageHasItsCommandsRun(t *testing.T) {
-	runHere := map[string]bool{"README.md": true, "docs/policy.md": true, "docs/live-policy.md": true, "docs/benchmarks.md": true}
+	runHere := map[string]bool{"README.md": true, "docs/policy.md": true, "docs/answers.md": true, "docs/live-policy.md": true, "docs/benchmarks.md": true}
 	for _, page := range pages(t) {
 		var local []string
 		for _, c := range commands(t, page) {
@@ -163,13 +163,17 @@ func TestReadme(t *testing.T) {
 }
 
 // TestPolicyRevisionRecipe runs docs/policy.md's sha256sum recipe in the example policy's folder: it
-// prints the revision subgate gives the policy.
+// prints the revision subgate gives the policy. (The page's other commands are sessions, which
+// TestSessionPages runs.)
 func TestPolicyRevisionRecipe(t *testing.T) {
 	var recipe string
 	for _, c := range commands(t, "docs/policy.md") {
-		require.Empty(t, recipe, "docs/policy.md shows one command")
-		recipe = c.text
+		if strings.HasPrefix(c.text, "sha256sum ") {
+			require.Empty(t, recipe, "docs/policy.md shows one recipe")
+			recipe = c.text
+		}
 	}
+	require.NotEmpty(t, recipe, "docs/policy.md shows the recipe")
 	p, err := policy.Load("../deploy/policy.example.yaml")
 	require.NoError(t, err)
 	require.Equal(t, []string{"lists/banned.txt"}, p.Files(), "the recipe names the example's list file")
@@ -265,6 +269,33 @@ func TestLivePolicyDoc(t *testing.T) {
 	require.Len(t, got, len(want)+1)
 	for i := range want {
 		assert.Equal(t, maskBundle(want[i]), maskBundle(got[i]))
+	}
+}
+
+// sessionPages are the pages whose other commands are all sessions ("$ command" and its output), each
+// with how many commands it shows.
+var sessionPages = map[string]int{"docs/policy.md": 2, "docs/answers.md": 2}
+
+// TestSessionPages runs the sessions of docs/policy.md and docs/answers.md in a copy of the
+// repository, each command's output compared with the page's.
+func TestSessionPages(t *testing.T) {
+	repo := testkit.CopyRepo(t, "..")
+	for page, n := range sessionPages {
+		ran := 0
+		for _, s := range readSessions(t, page) {
+			for i, c := range s.commands {
+				ran++
+				assert.Equal(t, s.outputs[i], testkit.RunShell(t, repo, c), "%s: %s", page, c)
+			}
+		}
+		assert.Equal(t, n, ran, "%s: the session commands", page)
+		inSession := 0
+		for _, c := range commands(t, page) {
+			if !strings.HasPrefix(c.text, "sha256sum ") {
+				inSession++
+			}
+		}
+		assert.Equal(t, n, inSession, "%s: every command but the revision recipe is in a session", page)
 	}
 }
 

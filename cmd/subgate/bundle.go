@@ -27,7 +27,7 @@ file is written; an existing FILE is replaced only once the new bundle is comple
 policy first: subgate check, subgate test (they take the bundle too).
 
 -json prints one JSON document instead: {"file", "revision" (the bundle's, 64 hex digits), "policy"
-(the 12 the functions log), "size", "created", "counts": {"exact_ids", "patterns", "channels",
+(the 12 the functions log), "size", "created", "counts": {"exact_ids", "patterns", "channels", "groups",
 "trusted_operators"}, "list_files"}.`,
 	exit: "0 written; 1 POLICY is invalid or FILE cannot be written (nothing is written); 2 bad usage.",
 	examples: []string{
@@ -90,10 +90,10 @@ func runBundle(c *cli, o *options, args []string) int {
 		return exitOK
 	}
 	counts := doc.Counts
-	fmt.Fprintf(c.stdout, "bundled %s and %d list %s: %d exact %s, %d %s, %d %s, %d trusted %s\n",
+	fmt.Fprintf(c.stdout, "bundled %s and %d list %s: %d exact %s, %d %s, %s, %d trusted %s\n",
 		args[0], len(files), plural(len(files), "file", "files"),
 		counts.ExactIDs, plural(counts.ExactIDs, "ID", "IDs"), counts.Patterns, plural(counts.Patterns, "pattern", "patterns"),
-		counts.Channels, plural(counts.Channels, "channel", "channels"), counts.TrustedOperators, plural(counts.TrustedOperators, "operator", "operators"))
+		targets(counts.Channels, counts.Groups, p.DecidesGroups()), counts.TrustedOperators, plural(counts.TrustedOperators, "operator", "operators"))
 	name := filepath.Base(o.out)
 	fmt.Fprintf(c.stdout, "next: upload it where the functions' SUBGATE_POLICY_URL points, such as\n"+
 		"  aws s3 cp %s s3://BUCKET/subgate/%s\n"+

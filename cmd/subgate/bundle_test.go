@@ -39,7 +39,7 @@ func TestBundle(t *testing.T) {
 	r = subgate(t, nil, "bundle", "testdata/policy.yaml", "-o", file, "-json")
 	require.Equal(t, exitOK, r.exit, r.stderr)
 	assert.JSONEq(t, `{"file":"`+file+`","revision":"`+b.Revision()+`","policy":"`+fromFile.Info().Revision+`","size":`+
-		strconv.FormatInt(info.Size(), 10)+`,"created":"2026-11-26T12:00:00Z","counts":{"exact_ids":3,"patterns":4,"channels":4,"trusted_operators":1},"list_files":["lists/banned.txt"]}`,
+		strconv.FormatInt(info.Size(), 10)+`,"created":"2026-11-26T12:00:00Z","counts":{"exact_ids":3,"patterns":4,"channels":4,"groups":0,"trusted_operators":1},"list_files":["lists/banned.txt"]}`,
 		r.stdout)
 }
 
@@ -51,7 +51,7 @@ func TestBundleRefusesAnInvalidPolicy(t *testing.T) {
 	r := subgate(t, nil, "bundle", "testdata/invalid.yaml", "-o", file)
 	assert.Equal(t, exitFail, r.exit)
 	assert.Empty(t, r.stdout)
-	assert.Equal(t, "subgate bundle: policy testdata/invalid.yaml: line 2: unknown key \"denny\" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)\n", r.stderr)
+	assert.Equal(t, "subgate bundle: policy testdata/invalid.yaml: line 2: unknown key \"denny\" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, max_members, channels, groups)\n", r.stderr)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "no file is written, not even a temporary one")

@@ -23,19 +23,24 @@ import (
 //	    subscribers: [jared, leckie]
 //	    at: "2026-12-01T00:00:00Z"  # optional: decide as of this time, not now
 //	    want: {error_code: 0, refused: [jared]}
+//	  - name: banned user is not invited into a group
+//	    group: "@TGS#2J4SZEAEL"
+//	    members: [jared, leckie]    # an invitation; requestor: jared is an application instead
+//	    want: {refused: [jared]}
 //
-// Like the policy, it is read strictly: an unknown key, a key given twice or a value of the wrong
-// kind is an error naming its line, so a typo cannot turn a check off.
+// A case names a channel with its subscribers, or a group with its members (an invitation) or its
+// requestor (an application). Like the policy, it is read strictly: an unknown key, a key given
+// twice or a value of the wrong kind is an error naming its line, so a typo cannot turn a check off.
 
 // The keys the file, a case and a case's want may have.
 var (
 	fileKeys = []string{"cases"}
-	caseKeys = []string{"name", "channel", "operator", "subscribers", "subscriber_count", "at", "want"}
+	caseKeys = []string{"name", "channel", "group", "operator", "subscribers", "subscriber_count", "members", "member_count", "requestor", "at", "want"}
 	wantKeys = []string{"error_code", "error_info", "refused", "would_refuse", "rules"}
 )
 
-// maxSubscriberCount bounds subscriber_count: a REST call carries at most 100 subscribers, and
-// max_subscribers is tested with one more than the limit.
+// maxSubscriberCount bounds subscriber_count and member_count: a REST call carries at most 100
+// subscribers (300 members), and a limit is tested with one more than it.
 const maxSubscriberCount = 100_000
 
 // testCase is one case of a cases file.
@@ -51,13 +56,13 @@ type testCase struct {
 type caseWant struct {
 	errorCode   int
 	errorInfo   *string  // compared when given
-	refused     []string // the answer's RefusedSubscribers_Account, in any order; none when not given
+	refused     []string // the answer's RefusedSubscribers_Account (RefusedMembers_Account), in any order; none when not given
 	wouldRefuse []string // who the policy's rules refuse, shadow mode or not; compared when given
 	hasWould    bool
-	rules       []idRule // the rule that decides each named subscriber; compared when given
+	rules       []idRule // the rule that decides each named subscriber (member); compared when given
 }
 
-// idRule is a subscriber and the words of the rule that must decide it.
+// idRule is a subscriber (member) and the words of the rule that must decide it.
 type idRule struct{ id, rule string }
 
 // readCases reads the cases file at path.
@@ -116,7 +121,7 @@ func readCase(node *yaml.Node) (testCase, error) {
 	if err != nil {
 		return tc, err
 	}
-	for _, key := range []string{"name", "channel", "want"} {
+	for _, key := range []string{"name", "want"} {
 		if fields.Get(key) == nil {
 			return tc, fmt.Errorf("line %d: a case needs %s", node.Line, key)
 		}
@@ -127,37 +132,18 @@ func readCase(node *yaml.Node) (testCase, error) {
 	if tc.name == "" {
 		return tc, fmt.Errorf("line %d: a case's name must not be empty", fields.Get("name").Line)
 	}
-	if tc.channel, err = strictyaml.String(fields.Get("channel"), "channel"); err != nil {
+	switch channel, group := fields.Get("channel"), fields.Get("group"); {
+	case channel == nil && group == nil:
+		return tc, fmt.Errorf("line %d: a case needs channel (or group)", node.Line)
+	case channel != nil && group != nil:
+		return tc, fmt.Errorf("line %d: a case names a channel or a group, not both", group.Line)
+	case channel != nil:
+		err = readSubscription(&tc, fields)
+	default:
+		err = readGroupRequest(&tc, fields)
+	}
+	if err != nil {
 		return tc, err
-	}
-	if !strings.HasPrefix(tc.channel, policy.ChannelPrefix) {
-		return tc, fmt.Errorf("line %d: channel is an Official Channel ID, starting %s, not %q", fields.Get("channel").Line, policy.ChannelPrefix, tc.channel)
-	}
-	if n := fields.Get("operator"); n != nil {
-		if tc.operator, err = strictyaml.String(n, "operator"); err != nil {
-			return tc, err
-		}
-	}
-	if n := fields.Get("subscribers"); n != nil {
-		if tc.subscribers, err = strList(n, "subscribers"); err != nil {
-			return tc, err
-		}
-	}
-	if n := fields.Get("subscriber_count"); n != nil {
-		count, err := strictyaml.Int(n, "subscriber_count")
-		if err != nil {
-			return tc, err
-		}
-		if count < len(tc.subscribers) || count > maxSubscriberCount {
-			return tc, fmt.Errorf("line %d: subscriber_count must be from the number of subscribers listed (%d) to %d, not %d",
-				n.Line, len(tc.subscribers), maxSubscriberCount, count)
-		}
-		for i := 1; len(tc.subscribers) < count; i++ {
-			tc.subscribers = append(tc.subscribers, fmt.Sprintf("user_%d", i))
-		}
-	}
-	if len(tc.subscribers) == 0 {
-		return tc, fmt.Errorf("line %d: a case needs subscribers (or subscriber_count)", node.Line)
 	}
 	if n := fields.Get("at"); n != nil {
 		s, err := strictyaml.String(n, "at")
@@ -168,11 +154,116 @@ func readCase(node *yaml.Node) (testCase, error) {
 			return tc, fmt.Errorf("line %d: at %q is not an RFC 3339 time like 2026-12-01T00:00:00Z", n.Line, s)
 		}
 	}
-	tc.want, err = readWant(fields.Get("want"), tc.subscribers)
+	tc.want, err = readWant(fields.Get("want"), tc.users)
 	return tc, err
 }
 
-func readWant(node *yaml.Node, subscribers []string) (caseWant, error) {
+// readSubscription reads a case that names a channel: its subscribers (and subscriber_count) and
+// operator.
+func readSubscription(tc *testCase, fields strictyaml.Fields) error {
+	if err := notWith(fields, "channel", "members", "member_count", "requestor"); err != nil {
+		return err
+	}
+	var err error
+	if tc.channel, err = strictyaml.String(fields.Get("channel"), "channel"); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(tc.channel, policy.ChannelPrefix) {
+		return fmt.Errorf("line %d: channel is an Official Channel ID, starting %s, not %q", fields.Get("channel").Line, policy.ChannelPrefix, tc.channel)
+	}
+	if tc.operator, err = optionalString(fields, "operator"); err != nil {
+		return err
+	}
+	if tc.users, err = readUsers(fields, "subscribers", "subscriber_count"); err != nil {
+		return err
+	}
+	if len(tc.users) == 0 {
+		return fmt.Errorf("line %d: a case needs subscribers (or subscriber_count)", tc.line)
+	}
+	return nil
+}
+
+// readGroupRequest reads a case that names a group: an invitation of its members (and
+// member_count) by its operator, or the application of its requestor.
+func readGroupRequest(tc *testCase, fields strictyaml.Fields) error {
+	if err := notWith(fields, "group", "subscribers", "subscriber_count"); err != nil {
+		return err
+	}
+	var err error
+	if tc.group, err = strictyaml.String(fields.Get("group"), "group"); err != nil {
+		return err
+	}
+	if tc.group == "" || strings.HasPrefix(tc.group, policy.ChannelPrefix) {
+		return fmt.Errorf("line %d: group is a group ID, such as @TGS#2J4SZEAEL, not %q", fields.Get("group").Line, tc.group)
+	}
+	if n := fields.Get("requestor"); n != nil {
+		if err := notWith(fields, "requestor", "members", "member_count", "operator"); err != nil {
+			return err
+		}
+		requestor, err := strictyaml.String(n, "requestor")
+		if err != nil {
+			return err
+		}
+		tc.users, tc.application = []string{requestor}, true
+		return nil
+	}
+	if tc.operator, err = optionalString(fields, "operator"); err != nil {
+		return err
+	}
+	if tc.users, err = readUsers(fields, "members", "member_count"); err != nil {
+		return err
+	}
+	if len(tc.users) == 0 {
+		return fmt.Errorf("line %d: a case needs members (or member_count, or requestor for an application)", tc.line)
+	}
+	return nil
+}
+
+// notWith refuses the keys others in a case that has key: they belong to another kind of request.
+func notWith(fields strictyaml.Fields, key string, others ...string) error {
+	for _, other := range others {
+		if n := fields.Get(other); n != nil {
+			return fmt.Errorf("line %d: a case with %s does not take %s", n.Line, key, other)
+		}
+	}
+	return nil
+}
+
+func optionalString(fields strictyaml.Fields, key string) (string, error) {
+	n := fields.Get(key)
+	if n == nil {
+		return "", nil
+	}
+	return strictyaml.String(n, key)
+}
+
+// readUsers reads the users a case lists under key, then, with countKey, makes up more of them
+// (user_1, user_2, ...) up to its count.
+func readUsers(fields strictyaml.Fields, key, countKey string) ([]string, error) {
+	var users []string
+	if n := fields.Get(key); n != nil {
+		var err error
+		if users, err = strList(n, key); err != nil {
+			return nil, err
+		}
+	}
+	if n := fields.Get(countKey); n != nil {
+		count, err := strictyaml.Int(n, countKey)
+		if err != nil {
+			return nil, err
+		}
+		if count < len(users) || count > maxSubscriberCount {
+			return nil, fmt.Errorf("line %d: %s must be from the number of %s listed (%d) to %d, not %d",
+				n.Line, countKey, key, len(users), maxSubscriberCount, count)
+		}
+		for i := 1; len(users) < count; i++ {
+			users = append(users, fmt.Sprintf("user_%d", i))
+		}
+	}
+	return users, nil
+}
+
+func readWant(node *yaml.Node, users []string) (caseWant, error) {
 	var w caseWant
 	fields, err := strictyaml.Mapping(node, "want", wantKeys)
 	if err != nil {
@@ -206,15 +297,15 @@ func readWant(node *yaml.Node, subscribers []string) (caseWant, error) {
 	}
 	if n := fields.Get("rules"); n != nil {
 		if n.Kind != yaml.MappingNode {
-			return w, fmt.Errorf("line %d: rules must be a mapping of subscribers to the words of the rule that decides each", n.Line)
+			return w, fmt.Errorf("line %d: rules must be a mapping of subscribers (members) to the words of the rule that decides each", n.Line)
 		}
 		ruleFields, err := strictyaml.Mapping(n, "rules", nil)
 		if err != nil {
 			return w, err
 		}
 		for _, f := range ruleFields {
-			if !slices.Contains(subscribers, f.Key) {
-				return w, fmt.Errorf("line %d: rules names %q, which is not among the case's subscribers", f.Line, f.Key)
+			if !slices.Contains(users, f.Key) {
+				return w, fmt.Errorf("line %d: rules names %q, which is not among the case's subscribers (members)", f.Line, f.Key)
 			}
 			rule, err := strictyaml.String(f.Value, "the rule of "+f.Key)
 			if err != nil {

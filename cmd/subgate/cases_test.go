@@ -31,13 +31,13 @@ func TestParseCases(t *testing.T) {
 	require.Len(t, cases, 2)
 	info := "closed"
 	assert.Equal(t, testCase{name: "first", line: 2,
-		request: request{channel: "@TOA#_a", operator: "107867", subscribers: []string{"jared", "42", ""}},
+		request: request{channel: "@TOA#_a", operator: "107867", users: []string{"jared", "42", ""}},
 		at:      time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).In(cases[0].at.Location()),
 		want: caseWant{errorCode: 1, errorInfo: &info, refused: []string{"jared"}, wouldRefuse: []string{}, hasWould: true,
 			rules: []idRule{{"jared", `deny "jared"`}, {"42", "default: allow"}}},
 	}, cases[0])
 	assert.True(t, cases[0].at.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)))
-	assert.Equal(t, testCase{name: "second", line: 13, request: request{channel: "@TOA#_a", subscribers: []string{"x", "user_1", "user_2"}}},
+	assert.Equal(t, testCase{name: "second", line: 13, request: request{channel: "@TOA#_a", users: []string{"x", "user_1", "user_2"}}},
 		cases[1], "subscriber_count adds user_1, user_2, ...; want: {} wants OK, 0 and no refusals")
 }
 
@@ -54,13 +54,13 @@ func TestParseCasesErrors(t *testing.T) {
 		{"NoCasesKey", "{}\n", "line 1: the key cases is missing"},
 		{"CasesNotAList", "cases: {a: b}\n", "line 1: cases must be a list of cases"},
 		{"NoCases", "cases: []\n", "line 1: cases is empty: a file that tests nothing would always pass"},
-		{"CaseNotAMapping", "cases:\n  - just a name\n", "line 2: a case must be a mapping of keys (name, channel, operator, subscribers, subscriber_count, at, want)"},
-		{"UnknownCaseKey", "cases:\n  - name: a\n" + good + "    subscriber: [b]\n", `line 6: unknown key "subscriber" in a case (known keys: name, channel, operator, subscribers, subscriber_count, at, want)`},
+		{"CaseNotAMapping", "cases:\n  - just a name\n", "line 2: a case must be a mapping of keys (name, channel, group, operator, subscribers, subscriber_count, members, member_count, requestor, at, want)"},
+		{"UnknownCaseKey", "cases:\n  - name: a\n" + good + "    subscriber: [b]\n", `line 6: unknown key "subscriber" in a case (known keys: name, channel, group, operator, subscribers, subscriber_count, members, member_count, requestor, at, want)`},
 		{"RepeatedKey", "cases:\n  - name: a\n" + good + "    name: b\n", `line 6: key "name" is given twice in a case (first at line 2)`},
 		{"NoName", "cases:\n  -\n" + good, "line 3: a case needs name"},
 		{"EmptyName", "cases:\n  - name: \"\"\n" + good, "line 2: a case's name must not be empty"},
 		{"NameTwice", "cases:\n  - name: a\n" + good + "  - name: a\n" + good, `line 6: the case name "a" is given twice (first at line 2)`},
-		{"NoChannel", "cases:\n  - name: a\n    subscribers: [a]\n    want: {}\n", "line 2: a case needs channel"},
+		{"NoChannel", "cases:\n  - name: a\n    subscribers: [a]\n    want: {}\n", "line 2: a case needs channel (or group)"},
 		{"NotAChannel", "cases:\n  - name: a\n    channel: news\n    subscribers: [a]\n    want: {}\n", `line 3: channel is an Official Channel ID, starting @TOA#_, not "news"`},
 		{"ChannelNotAString", "cases:\n  - name: a\n    channel: [x]\n    subscribers: [a]\n    want: {}\n", "line 3: channel must be a string"},
 		{"NoWant", "cases:\n  - name: a\n    channel: \"@TOA#_a\"\n    subscribers: [a]\n", "line 2: a case needs want"},
@@ -78,9 +78,9 @@ func TestParseCasesErrors(t *testing.T) {
 			"line 5: error_code is 0 (go on) or 1 (the request is rejected), not 2"},
 		{"ErrorCodeNotANumber", "cases:\n  - name: a\n    channel: \"@TOA#_a\"\n    subscribers: [a]\n    want: {error_code: \"0\"}\n", "line 5: error_code must be a whole number"},
 		{"RulesNotAMapping", "cases:\n  - name: a\n    channel: \"@TOA#_a\"\n    subscribers: [a]\n    want: {rules: [a]}\n",
-			"line 5: rules must be a mapping of subscribers to the words of the rule that decides each"},
+			"line 5: rules must be a mapping of subscribers (members) to the words of the rule that decides each"},
 		{"RuleOfAStranger", "cases:\n  - name: a\n    channel: \"@TOA#_a\"\n    subscribers: [a]\n    want:\n      rules: {b: deny \"b\"}\n",
-			`line 6: rules names "b", which is not among the case's subscribers`},
+			`line 6: rules names "b", which is not among the case's subscribers (members)`},
 		{"RuleNotAString", "cases:\n  - name: a\n    channel: \"@TOA#_a\"\n    subscribers: [a]\n    want:\n      rules: {a: [x]}\n", "line 6: the rule of a must be a string"},
 		{"RuleTwice", "cases:\n  - name: a\n    channel: \"@TOA#_a\"\n    subscribers: [a]\n    want:\n      rules:\n        a: x\n        a: y\n",
 			`line 8: key "a" is given twice in rules (first at line 7)`},

@@ -15,17 +15,19 @@ var checkVerb = &verb{
 	summary:  "check a policy: what it holds, and the entries that do not do what they seem to",
 	about: `
 Check loads POLICY as the function does, and prints what it holds (each deny and allow list with its
-exact IDs and patterns, the channels, the trusted operators) and warnings a careful author wants: an
-entry both allowed and denied (deny wins), an entry listed twice, an entry a broader pattern of the
-same list already covers, a trusted operator who is also denied, an allow list the deny lists empty
-entirely, entries that have expired. docs/policy.md lists them.
+exact IDs and patterns, the channels, the groups when it decides the group webhooks, the trusted
+operators) and warnings a careful author wants: an entry both allowed and denied (deny wins), an
+entry listed twice, an entry a broader pattern of the same list already covers, a trusted operator
+who is also denied, an allow list the deny lists empty entirely, entries that have expired.
+docs/policy.md lists them.
 
 POLICY is a policy file (with its list files beside it) or a bundle. An invalid policy is refused with
 the loader's message, which names the file and the line.
 
 -json prints one JSON document instead: {"valid": true|false, "error": loader's message (when
 invalid), "revision", "lists": [{"name", "file", "exact_ids", "patterns", "expired"}], "channels",
-"trusted_operators", "warnings": [{"kind", "file", "line", "list", "message"}]}.`,
+"groups", "trusted_operators", "decides_groups", "warnings": [{"kind", "file", "line", "list",
+"message"}]}.`,
 	exit: "0 valid (warnings allowed); 1 invalid, or with -strict any warning; 2 bad usage.",
 	examples: []string{
 		"subgate check deploy/policy.example.yaml",
@@ -100,7 +102,7 @@ func writeReport(c *cli, path string, r *policy.Report) {
 		fmt.Fprintf(tw, "  %s\t%s\n", name, counts)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(c.stdout, "  %d %s, %d trusted %s\n", r.Channels, plural(r.Channels, "channel", "channels"),
+	fmt.Fprintf(c.stdout, "  %s, %d trusted %s\n", targets(r.Channels, r.Groups, r.DecidesGroups),
 		r.TrustedOperators, plural(r.TrustedOperators, "operator", "operators"))
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(c.stdout, "warnings:")
@@ -108,6 +110,17 @@ func writeReport(c *cli, path string, r *policy.Report) {
 			fmt.Fprintf(c.stdout, "  %s\n", w)
 		}
 	}
+}
+
+// targets counts a policy's channels, and its groups when it decides groups: "3 channels",
+// "3 channels, 2 groups" ("0 groups" when the groups key is empty: groups are decided by the top-level
+// rules).
+func targets(channels, groups int, decidesGroups bool) string {
+	s := fmt.Sprintf("%d %s", channels, plural(channels, "channel", "channels"))
+	if decidesGroups {
+		s += fmt.Sprintf(", %d %s", groups, plural(groups, "group", "groups"))
+	}
+	return s
 }
 
 // fileKey is the key that names a list's file, without the channel: deny_file for deny and for

@@ -67,7 +67,7 @@ func TestCheckJSON(t *testing.T) {
 	assert.Equal(t, exitFail, r.exit)
 	doc = nil
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc))
-	assert.Equal(t, map[string]any{"valid": false, "error": `policy testdata/invalid.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)`}, doc)
+	assert.Equal(t, map[string]any{"valid": false, "error": `policy testdata/invalid.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, max_members, channels, groups)`}, doc)
 	assert.Contains(t, r.stderr, `line 2: unknown key "denny"`)
 }
 

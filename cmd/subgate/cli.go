@@ -43,6 +43,7 @@ type verb struct {
 // options are every verb's flags; each verb declares the ones it takes.
 type options struct {
 	json, strict, verbose bool
+	group                 bool
 	operator, body, out   string
 	at                    timeFlag
 	time                  int64

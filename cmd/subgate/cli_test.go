@@ -76,7 +76,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"eval", "testdata/policy.yaml", "@TOA#_news"}, "give POLICY CHANNEL SUBSCRIBER... (at least one subscriber)"},
 		{[]string{"eval", "testdata/policy.yaml", "news", "jared"}, `CHANNEL is an Official Channel ID, starting @TOA#_, not "news"`},
 		{[]string{"eval", "testdata/policy.yaml", "@TOA#_news", "jared", "-body", "b.json"}, "with -body, give only POLICY"},
-		{[]string{"eval", "testdata/policy.yaml", "-body", "b.json", "-operator", "x"}, "with -body, the body names the operator"},
+		{[]string{"eval", "testdata/policy.yaml", "-body", "b.json", "-operator", "x"}, "with -body, the body names the request: -operator and -group are not taken"},
 		{[]string{"eval", "testdata/policy.yaml", "@TOA#_news", "jared", "-at", "tomorrow"},
 			`invalid value "tomorrow" for flag -at: want an RFC 3339 time like 2026-12-01T00:00:00Z, not "tomorrow"`},
 		{[]string{"eval", "testdata/policy.yaml", "@TOA#_news", "jared", "-operator"}, "flag needs an argument: -operator"},

@@ -52,7 +52,7 @@ var untextedCommands = map[string]func(t *testing.T, repo, out string){
 		assert.Regexp(t, `^subgate \S+ \(go[0-9.]+\S* \S+/\S+\)\n$`, out)
 	},
 	"make package POLICY=deploy/policy.example.yaml POLICY_TEST=deploy/policy_test.yaml": func(t *testing.T, repo, out string) {
-		assert.Regexp(t, `(?m)^go run ./cmd/subgate test deploy/policy.example.yaml deploy/policy_test.yaml\n12 passed, 0 failed$`, out)
+		assert.Regexp(t, `(?m)^go run ./cmd/subgate test deploy/policy.example.yaml deploy/policy_test.yaml\n17 passed, 0 failed$`, out)
 		for _, zip := range []string{"scf.zip", "scf-web.zip", "lambda.zip"} {
 			_, err := os.Stat(filepath.Join(repo, "dist", zip))
 			assert.NoError(t, err, "make package wrote dist/%s", zip)
@@ -155,7 +155,7 @@ func checkLogExamples(t *testing.T, repo string, blocks []testkit.DocBlock) {
 		var logs bytes.Buffer
 		g := gate.FromEnv(func(k string) string { return env[k] }, &logs)
 		require.NoError(t, g.Err())
-		body := request{channel: ex.channel, operator: "107867", subscribers: ex.subscribers}.body(testNow)
+		body := request{channel: ex.channel, operator: "107867", users: ex.subscribers}.body(testNow)
 		g.Serve(context.Background(), gate.Request{Method: "POST", Query: query, Body: body, RequestID: ex.requestID})
 		lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 		assert.JSONEq(t, withoutTimes(t, shown[i]), withoutTimes(t, lines[len(lines)-1]), "log line %d of the page", i+1)

@@ -73,7 +73,7 @@ func TestEvalAnswersAsTheFunction(t *testing.T) {
 			// The positional request, and the same request as a body file.
 			positional := subgate(t, nil, append([]string{"eval", "testdata/policy.yaml", "--"}, req...)...)
 			require.Equal(t, exitOK, positional.exit, positional.stderr)
-			body := request{channel: req[0], subscribers: req[1:]}.body(testNow)
+			body := request{channel: req[0], users: req[1:]}.body(testNow)
 			file := filepath.Join(t.TempDir(), "body.json")
 			require.NoError(t, os.WriteFile(file, body, 0o644))
 			fromBody := subgate(t, nil, "eval", "testdata/policy.yaml", "-body", file)
@@ -107,7 +107,7 @@ func TestEvalJSONIsTheDecision(t *testing.T) {
 	require.NoError(t, err)
 	d := p.DecideAt(testNow, "@TOA#_beta", "", []string{"bot_1", "ok"})
 	want, err := json.Marshal(evalDocument{Answer: json.RawMessage(`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`),
-		Subscribers: d.Subscribers, Mode: "shadow", Policy: p.Info().Revision})
+		Subscribers: &d.Subscribers, Mode: "shadow", Policy: p.Info().Revision})
 	require.NoError(t, err)
 	assert.Equal(t, string(want)+"\n", r.stdout)
 	assert.True(t, strings.HasPrefix(r.stdout, `{"answer":{`), "the document the issue specifies: answer, then subscribers")

@@ -26,10 +26,14 @@ A cases file is YAML:
 
   cases:
     - name: banned user is refused          # required, unique
-      channel: "@TOA#_test_for_penn"        # required
+      channel: "@TOA#_test_for_penn"        # required, or group
       operator: "107867"                    # the Operator_Account; optional
       subscribers: [jared, leckie]          # required, unless subscriber_count
       want: {error_code: 0, refused: [jared]}
+    - name: banned user is not invited into the group
+      group: "@TGS#2J4SZEAEL"               # a group request: an invitation of members,
+      members: [jared, leckie]              # or the application of requestor: jared
+      want: {refused: [jared]}
     - name: closed channel
       channel: "@TOA#_closed"
       subscribers: [anyone]
@@ -40,16 +44,18 @@ A cases file is YAML:
       at: "2026-12-01T00:00:00Z"            # decide as of this time (expiring entries), not now
       want: {refused: []}
 
-A case may also give subscriber_count: N, to send N subscribers: those listed, then user_1, user_2,
-... (for max_subscribers). Under want: error_code (0 or 1; 0 when not given) and refused (the answer's
-RefusedSubscribers_Account, in any order; none when not given) are always compared; error_info (the
+A case may also give subscriber_count: N (member_count: N), to send N subscribers (members): those
+listed, then user_1, user_2, ... (for max_subscribers, max_members). A group case takes members (or
+member_count) and operator for an invitation, or requestor alone for an application. Under want:
+error_code (0 or 1; 0 when not given) and refused (the answer's RefusedSubscribers_Account or
+RefusedMembers_Account, in any order; none when not given) are always compared; error_info (the
 answer's ErrorInfo), would_refuse (who the rules refuse, shadow mode or not, as the log's
 would_refuse_by lists them) and rules (subscriber: the words of the rule that decides it, as eval
 prints them) when given. An unknown key, a key given twice or a value of the wrong kind is an error
 naming its line.
 
 POLICY is a policy file or a bundle. -json prints one JSON document instead: {"cases": [{"name", "line",
-"passed", "differences", "answer", "subscribers", "mode"}], "passed", "failed", "policy"}.`,
+"passed", "differences", "answer", "subscribers" (or "members"), "mode"}], "passed", "failed", "policy"}.`,
 	exit: "0 every case passes; 1 a case fails, or POLICY is invalid; 2 CASES is invalid, or bad usage.",
 	examples: []string{
 		"subgate test deploy/policy.example.yaml deploy/policy_test.yaml",
@@ -63,17 +69,32 @@ POLICY is a policy file or a bundle. -json prints one JSON document instead: {"c
 	run: runTest,
 }
 
-// caseResult is the result of one case: -json prints it.
+// caseResult is the result of one case: -json prints it, with the verdicts under subscribers, or
+// under members for a group case.
 type caseResult struct {
-	Name        string           `json:"name"`
-	Line        int              `json:"line"`
-	Passed      bool             `json:"passed"`
-	Differences []string         `json:"differences"`
-	Answer      json.RawMessage  `json:"answer"`
-	Subscribers []policy.Verdict `json:"subscribers"`
-	Mode        string           `json:"mode,omitempty"`
+	Name        string            `json:"name"`
+	Line        int               `json:"line"`
+	Passed      bool              `json:"passed"`
+	Differences []string          `json:"differences"`
+	Answer      json.RawMessage   `json:"answer"`
+	Subscribers *[]policy.Verdict `json:"subscribers,omitempty"`
+	Members     *[]policy.Verdict `json:"members,omitempty"`
+	Mode        string            `json:"mode,omitempty"`
 
 	decision *policy.Decision
+	request  request
+}
+
+// verdicts sets the result's verdicts, under the key the case's kind gives them.
+func (r *caseResult) verdicts(v []policy.Verdict) {
+	if v == nil {
+		v = []policy.Verdict{}
+	}
+	if r.request.group != "" {
+		r.Members = &v
+	} else {
+		r.Subscribers = &v
+	}
 }
 
 // testDocument is what test -json prints.
@@ -133,17 +154,18 @@ func runCase(p *policy.Policy, tc testCase, now time.Time) caseResult {
 	}
 	body := tc.request.body(at)
 	answer, d := explain(p, at, body)
-	r := caseResult{Name: tc.name, Line: tc.line, Answer: answer, Subscribers: []policy.Verdict{}, Differences: []string{}, decision: d}
+	r := caseResult{Name: tc.name, Line: tc.line, Answer: answer, Differences: []string{}, decision: d, request: tc.request}
+	r.verdicts(nil)
 	var a webhook.Answer
 	if err := json.Unmarshal(answer, &a); err != nil {
 		r.Differences = append(r.Differences, "the answer is not JSON: "+err.Error())
 		return r
 	}
 	if d == nil {
-		r.Differences = append(r.Differences, "the policy decided nothing: "+undecided(body, answer))
+		r.Differences = append(r.Differences, "the policy decided nothing: "+undecided(p, body, answer))
 		return r
 	}
-	r.Subscribers = d.Subscribers
+	r.verdicts(d.Subscribers)
 	if d.Shadow {
 		r.Mode = "shadow"
 	}
@@ -158,8 +180,8 @@ func runCase(p *policy.Policy, tc testCase, now time.Time) caseResult {
 	if want.errorInfo != nil && a.ErrorInfo != *want.errorInfo {
 		r.Differences = append(r.Differences, fmt.Sprintf("error_info: got %q, want %q", a.ErrorInfo, *want.errorInfo))
 	}
-	if !sameIDs(a.Refused, want.refused) {
-		r.Differences = append(r.Differences, fmt.Sprintf("refused: got %s, want %s", showIDs(a.Refused), showIDs(want.refused)))
+	if refused := append(a.Refused, a.RefusedMembers...); !sameIDs(refused, want.refused) {
+		r.Differences = append(r.Differences, fmt.Sprintf("refused: got %s, want %s", showIDs(refused), showIDs(want.refused)))
 	}
 	if want.hasWould && !sameIDs(d.Refused, want.wouldRefuse) {
 		r.Differences = append(r.Differences, fmt.Sprintf("would_refuse: got %s, want %s", showIDs(d.Refused), showIDs(want.wouldRefuse)))
@@ -191,7 +213,8 @@ func writeCase(c *cli, casesPath string, r caseResult, verbose bool) {
 		fmt.Fprintf(c.stdout, "  %s\n", diff)
 	}
 	if r.decision != nil && len(r.decision.Subscribers) > 0 {
-		fmt.Fprintln(c.stdout, "  how each subscriber was decided:")
+		one, _ := r.request.noun()
+		fmt.Fprintf(c.stdout, "  how each %s was decided:\n", one)
 		writeVerdicts(c.stdout, r.decision, "    ")
 	}
 }

@@ -36,15 +36,35 @@ func TestMakeEvents(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	const refused = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
-	proxy := mustJSON(t, map[string]any{"statusCode": 200, "headers": map[string]string{"Content-Type": "application/json; charset=utf-8"}, "body": refused, "isBase64Encoded": false})
-	want := []struct{ platform, file, answer string }{
-		{"lambda", "deploy/events/lambda-http-api.json", proxy},
-		{"lambda", "deploy/events/lambda-rest-api.json", proxy},
-		{"scf", "deploy/events/scf-apigw.json", proxy},
-		{"scf", "deploy/events/scf-function-url.json", mustJSON(t, map[string]any{"statusCode": 200, "headers": map[string]string{"Content-Type": "application/json; charset=utf-8"}, "body": refused})},
-		{"scf", "deploy/sample-request.json", refused},
-		{"lambda", "deploy/sample-request.json", refused},
+	const (
+		refused = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
+		invited = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedMembers_Account":["jared"]}`
+		applied = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"the request to join this group is refused"}`
+	)
+	headers := map[string]string{"Content-Type": "application/json; charset=utf-8"}
+	proxy := func(body string) string {
+		return mustJSON(t, map[string]any{"statusCode": 200, "headers": headers, "body": body, "isBase64Encoded": false})
+	}
+	functionURL := func(body string) string {
+		return mustJSON(t, map[string]any{"statusCode": 200, "headers": headers, "body": body})
+	}
+	want := []struct {
+		platform, file, answer, outcome string
+	}{
+		{"lambda", "deploy/events/lambda-group-apply.json", proxy(applied), "rejected"},
+		{"lambda", "deploy/events/lambda-group-invite.json", proxy(invited), "refused"},
+		{"lambda", "deploy/events/lambda-http-api.json", proxy(refused), "refused"},
+		{"lambda", "deploy/events/lambda-rest-api.json", proxy(refused), "refused"},
+		{"scf", "deploy/events/scf-apigw.json", proxy(refused), "refused"},
+		{"scf", "deploy/events/scf-function-url.json", functionURL(refused), "refused"},
+		{"scf", "deploy/events/scf-group-apply.json", functionURL(applied), "rejected"},
+		{"scf", "deploy/events/scf-group-invite.json", functionURL(invited), "refused"},
+		{"scf", "deploy/sample-request.json", refused, "refused"},
+		{"lambda", "deploy/sample-request.json", refused, "refused"},
+		{"scf", "deploy/sample-group-invite.json", invited, "refused"},
+		{"lambda", "deploy/sample-group-invite.json", invited, "refused"},
+		{"scf", "deploy/sample-group-apply.json", applied, "rejected"},
+		{"lambda", "deploy/sample-group-apply.json", applied, "rejected"},
 	}
 	got := parse(t, string(out))
 	require.Len(t, got, len(want), "%s", out)
@@ -52,7 +72,8 @@ func TestMakeEvents(t *testing.T) {
 		assert.Equal(t, w.platform+" "+w.file, got[i].platform+" "+got[i].file)
 		assert.JSONEq(t, w.answer, got[i].answer, "%s %s", w.platform, w.file)
 		assert.Equal(t, "decided", got[i].log["msg"], "%s %s", w.platform, w.file)
-		assert.EqualValues(t, 1, got[i].log["refused"], "%s %s", w.platform, w.file)
+		assert.Equal(t, w.outcome, got[i].log["outcome"], "%s %s", w.platform, w.file)
+		assert.Equal(t, []any{map[string]any{"id": "jared", "rule": `deny "jared"`}}, got[i].log["refused_by"], "%s %s", w.platform, w.file)
 	}
 
 	// The variables set for the tool win over the deployment's: a webhook token, which the HTTP

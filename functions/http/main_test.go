@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/internal/localrun"
+	"github.com/subgate/subgate/pkg/webhook"
 )
 
 const sampleQuery = "?SdkAppid=1400000001&CallbackCommand=OfficialAccount.CallbackBeforeAddSubscriber&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI"
@@ -116,6 +117,34 @@ func TestServerEndToEnd(t *testing.T) {
 		require.NoError(t, s.Signal(syscall.SIGTERM))
 		s.waitFor(t, `"msg":"shutting down"`)
 		require.NoError(t, s.Wait(patience))
+	})
+
+	t.Run("GroupWebhooks", func(t *testing.T) {
+		// The example policy decides the group webhooks; a policy without the groups key does not.
+		invite, err := os.ReadFile("../../deploy/sample-group-invite.json")
+		require.NoError(t, err)
+		apply, err := os.ReadFile("../../deploy/sample-group-apply.json")
+		require.NoError(t, err)
+		groupQuery := func(command string) string {
+			return "?SdkAppid=1400000001&CallbackCommand=" + command + "&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Android"
+		}
+		s := start(t, bin, "SUBGATE_SDKAPPID=1400000001", "SUBGATE_POLICY_FILE=../../deploy/policy.example.yaml")
+		status, body := post(t, "http://"+s.addr+"/"+groupQuery(webhook.CommandBeforeInviteJoinGroup), invite)
+		assert.Equal(t, 200, status)
+		assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedMembers_Account":["jared"]}`, body)
+		status, body = post(t, "http://"+s.addr+"/"+groupQuery(webhook.CommandBeforeApplyJoinGroup), apply)
+		assert.Equal(t, 200, status)
+		assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"the request to join this group is refused"}`, body)
+		line := s.waitFor(t, `"requestor_account":"jared"`)
+		assert.Contains(t, line, `"group_id":"@TGS#2J4SZEAEL","group_type":"Public","requestor_account":"jared","members":1,"refused":0,"error_code":1,"status":200,"outcome":"rejected"`)
+		status, body = post(t, "http://"+s.addr+"/"+groupQuery(webhook.CommandBeforeApplyJoinGroup), invite)
+		assert.Equal(t, 400, status)
+		assert.Equal(t, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: Requestor_Account is missing"}`, body)
+
+		other := start(t, bin, "SUBGATE_SDKAPPID=1400000001", `SUBGATE_POLICY=deny: ["jared"]`)
+		status, body = post(t, "http://"+other.addr+"/"+groupQuery(webhook.CommandBeforeInviteJoinGroup), invite)
+		assert.Equal(t, 200, status)
+		assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, body)
 	})
 
 	t.Run("NoPolicyAllowsAll", func(t *testing.T) {

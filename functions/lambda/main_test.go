@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,8 @@ const (
 	answerRefused     = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
 	proxyRefused      = `{"statusCode":200,"headers":` + headersJSON + `,"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"RefusedSubscribers_Account\":[\"jared\"]}","isBase64Encoded":false}`
 	albMultiRefused   = `{"statusCode":200,"statusDescription":"200 OK","multiValueHeaders":{"Content-Type":["application/json; charset=utf-8"]},"body":"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"RefusedSubscribers_Account\":[\"jared\"]}","isBase64Encoded":false}`
+	answerInvite      = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedMembers_Account":["jared"]}`
+	answerApply       = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"the request to join this group is refused"}`
 	notAnObjectAnswer = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"event not recognised: the payload is not a JSON object; subgate takes the HTTP events of the function's URL or gateway, or a webhook body"}`
 )
 
@@ -82,6 +85,52 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		assert.Equal(t, "decided", fn.logLine(t, "e2e-HTTPAPIConsoleEvent")["msg"])
 		assert.Equal(t, "event not recognised: the payload is not a JSON object", fn.logLine(t, "e2e-MalformedEvent")["reason"])
 		assert.Equal(t, 1, fn.initStarts(t, "e2e-NextInvokeAfterMalformedStillAnswers"), "the function was started once and never restarted:\n%s", fn.Output)
+	})
+
+	t.Run("GroupWebhooks", func(t *testing.T) {
+		// The example policy decides the group webhooks: every event kind Lambda takes carries them.
+		fn := startFunction(t, emulator, task, map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY_FILE": "policy.yaml"})
+		invite := readFile(t, repoRoot, "deploy", "sample-group-invite.json")
+		apply := readFile(t, repoRoot, "deploy", "sample-group-apply.json")
+		restAPI := readFile(t, repoRoot, "deploy", "events", "lambda-rest-api.json")
+		inviteCmd, applyCmd := webhook.CommandBeforeInviteJoinGroup, webhook.CommandBeforeApplyJoinGroup
+		tests := []struct {
+			name    string
+			payload []byte
+			want    string
+		}{
+			{"HTTPAPIInviteConsoleEvent", readFile(t, repoRoot, "deploy", "events", "lambda-group-invite.json"), proxyAnswer(200, answerInvite)},
+			{"HTTPAPIApplyConsoleEvent", readFile(t, repoRoot, "deploy", "events", "lambda-group-apply.json"), proxyAnswer(200, answerApply)},
+			{"RESTAPIInvite", asGroupEvent(t, restAPI, inviteCmd, invite), proxyAnswer(200, answerInvite)},
+			{"RESTAPIApply", asGroupEvent(t, restAPI, applyCmd, apply), proxyAnswer(200, answerApply)},
+			{"FunctionURLInvite", asGroupEvent(t, readFixture(t, "function-url-webhook.json"), inviteCmd, invite), proxyAnswer(200, answerInvite)},
+			{"FunctionURLApply", asGroupEvent(t, readFixture(t, "function-url-webhook.json"), applyCmd, apply), proxyAnswer(200, answerApply)},
+			{"ALBInvite", asGroupEvent(t, readFixture(t, "alb-multivalue-webhook.json"), inviteCmd, invite), albMultiAnswer(200, answerInvite)},
+			{"ALBApply", asGroupEvent(t, readFixture(t, "alb-multivalue-webhook.json"), applyCmd, apply), albMultiAnswer(200, answerApply)},
+			{"RawInvite", invite, answerInvite},
+			{"RawApply", apply, answerApply},
+			{"BadBody", asGroupEvent(t, restAPI, inviteCmd, []byte(`{"GroupId":"@TGS#1","DestinationMembers":[{"Member_Account":7}]}`)),
+				proxyAnswer(400, `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"bad request body: DestinationMembers.Member_Account must be a string, not a JSON number"}`)},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				assert.JSONEq(t, tt.want, fn.invoke(t, "e2e-group-"+tt.name, tt.payload))
+			})
+		}
+		line := fn.logLine(t, "e2e-group-HTTPAPIInviteConsoleEvent")
+		assert.Equal(t, "decided", line["msg"])
+		assert.Equal(t, "@TGS#2J4SZEAEL", line["group_id"])
+		assert.Equal(t, "Public", line["group_type"])
+		assert.Equal(t, "leckie", line["operator_account"])
+		assert.EqualValues(t, 2, line["members"])
+		assert.Equal(t, "refused", line["outcome"])
+		assert.Equal(t, "refused", line["Outcome"], "its EMF document")
+
+		// A policy without the groups key lets them go on, as before.
+		other := startFunction(t, emulator, task, map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY": `deny: ["jared"]`})
+		assert.JSONEq(t, proxyAnswer(200, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`),
+			other.invoke(t, "e2e-group-not-decided", readFile(t, repoRoot, "deploy", "events", "lambda-group-apply.json")))
+		assert.Equal(t, "other", other.logLine(t, "e2e-group-not-decided")["outcome"])
 	})
 
 	t.Run("Signed", func(t *testing.T) {
@@ -191,6 +240,8 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 			assert.Equal(t, problem, line["reason"])
 		}
 		assert.JSONEq(t, undecided, fn.invoke(t, "e2e-broken-raw", readFile(t, repoRoot, "deploy", "sample-request.json")))
+		// subgate cannot tell whether the policy would decide the group webhooks: the fail mode answers.
+		assert.JSONEq(t, proxyAnswer(200, undecided), fn.invoke(t, "e2e-broken-group", readFile(t, repoRoot, "deploy", "events", "lambda-group-invite.json")))
 		assert.Contains(t, fn.waitFor(t, `"msg":"subgate cannot start: fix the configuration"`), `"error":"invalid configuration: SUBGATE_SDKAPPID is not set`)
 		assert.Equal(t, 1, fn.initStarts(t, "e2e-broken-raw"), "a configuration error does not crash-loop the function:\n%s", fn.Output)
 	})
@@ -368,6 +419,38 @@ func httpAPIEventWithQuery(t *testing.T, more string) []byte {
 	payload, err := json.Marshal(event)
 	require.NoError(t, err)
 	return payload
+}
+
+// asGroupEvent is an HTTP event carrying body, a group webhook's (base64-encoded when the event's
+// body is), with command for its CallbackCommand.
+func asGroupEvent(t *testing.T, event []byte, command string, body []byte) []byte {
+	t.Helper()
+	event = bytes.ReplaceAll(event, []byte(webhook.CommandBeforeAddSubscriber), []byte(command))
+	// An ALB passes the query as the client sent it: the fixture escapes the command's dot.
+	event = bytes.ReplaceAll(event, []byte(strings.ReplaceAll(webhook.CommandBeforeAddSubscriber, ".", "%2E")), []byte(strings.ReplaceAll(command, ".", "%2E")))
+	var e map[string]any
+	require.NoError(t, json.Unmarshal(event, &e))
+	e["body"] = string(body)
+	if e["isBase64Encoded"] == true {
+		e["body"] = base64.StdEncoding.EncodeToString(body)
+	}
+	out, err := json.Marshal(e)
+	require.NoError(t, err)
+	return out
+}
+
+// proxyAnswer is the response to an API Gateway or Function URL event: status and the answer body.
+func proxyAnswer(status int, body string) string {
+	out, _ := json.Marshal(map[string]any{"statusCode": status, "headers": map[string]string{"Content-Type": "application/json; charset=utf-8"},
+		"body": body, "isBase64Encoded": false})
+	return string(out)
+}
+
+// albMultiAnswer is the response to an ALB event with multi-value headers.
+func albMultiAnswer(status int, body string) string {
+	out, _ := json.Marshal(map[string]any{"statusCode": status, "statusDescription": fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		"multiValueHeaders": map[string][]string{"Content-Type": {"application/json; charset=utf-8"}}, "body": body, "isBase64Encoded": false})
+	return string(out)
 }
 
 func readFile(t *testing.T, elem ...string) []byte {

@@ -27,8 +27,10 @@ import (
 )
 
 const (
-	answerRefusedJared = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
-	contentType        = "application/json; charset=utf-8"
+	answerRefusedJared       = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["jared"]}`
+	answerInviteRefusedJared = `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedMembers_Account":["jared"]}`
+	answerApplyRejected      = `{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"the request to join this group is refused"}`
+	contentType              = "application/json; charset=utf-8"
 	// patience bounds waiting for the process to listen, for a log line and for it to stop:
 	// generous, since the machine may be busy; nothing waits for it when things work.
 	patience = 30 * time.Second
@@ -80,17 +82,60 @@ func TestEndToEnd(t *testing.T) {
 		files, err := filepath.Glob(filepath.Join("..", "..", "deploy", "events", "scf-*.json"))
 		require.NoError(t, err)
 		require.NotEmpty(t, files)
+		answers := map[string]string{"scf-group-invite.json": answerInviteRefusedJared, "scf-group-apply.json": answerApplyRejected}
 		for _, file := range files {
 			t.Run(filepath.Base(file), func(t *testing.T) {
 				data, err := os.ReadFile(file)
 				require.NoError(t, err)
-				want := functionURLAnswer(200, answerRefusedJared)
+				answer := answerRefusedJared
+				if a, ok := answers[filepath.Base(file)]; ok {
+					answer = a
+				}
+				want := functionURLAnswer(200, answer)
 				if strings.Contains(string(data), `"requestContext"`) {
-					want = apiGatewayAnswer(200, answerRefusedJared)
+					want = apiGatewayAnswer(200, answer)
 				}
 				assert.JSONEq(t, want, fn.invoke(t, "req-"+filepath.Base(file), data, exampleEnv))
 			})
 		}
+	})
+
+	t.Run("GroupWebhooks", func(t *testing.T) {
+		// The example policy decides the group webhooks: each event kind SCF delivers carries them.
+		fn := startFunction(t, bin)
+		invite := readFile(t, "..", "..", "deploy", "sample-group-invite.json")
+		apply := readFile(t, "..", "..", "deploy", "sample-group-apply.json")
+		apigw := readFile(t, "..", "..", "deploy", "events", "scf-apigw.json")
+		tests := []struct {
+			name, want string
+			payload    []byte
+		}{
+			{"FunctionURLInvite", functionURLAnswer(200, answerInviteRefusedJared), readFile(t, "..", "..", "deploy", "events", "scf-group-invite.json")},
+			{"FunctionURLApply", functionURLAnswer(200, answerApplyRejected), readFile(t, "..", "..", "deploy", "events", "scf-group-apply.json")},
+			{"APIGatewayInvite", apiGatewayAnswer(200, answerInviteRefusedJared), asGroupEvent(t, apigw, webhook.CommandBeforeInviteJoinGroup, invite)},
+			{"APIGatewayApply", apiGatewayAnswer(200, answerApplyRejected), asGroupEvent(t, apigw, webhook.CommandBeforeApplyJoinGroup, apply)},
+			{"RawInvite", answerInviteRefusedJared, invite},
+			{"RawApply", answerApplyRejected, apply},
+			{"APIGatewayBadBody", apiGatewayAnswer(400, failure("bad request body: Requestor_Account is missing")),
+				asGroupEvent(t, apigw, webhook.CommandBeforeApplyJoinGroup, []byte(`{"GroupId":"@TGS#1"}`))},
+		}
+		for _, tt := range tests {
+			assert.JSONEq(t, tt.want, fn.invoke(t, "req-"+tt.name, tt.payload, exampleEnv), tt.name)
+		}
+		line := fn.logLine(t, "req-FunctionURLApply")
+		assert.Equal(t, "decided", line["msg"])
+		assert.Equal(t, "@TGS#2J4SZEAEL", line["group_id"])
+		assert.Equal(t, "jared", line["requestor_account"])
+		assert.Equal(t, "rejected", line["outcome"])
+		assert.Equal(t, []any{map[string]any{"id": "jared", "rule": `deny "jared"`}}, line["refused_by"])
+
+		// A policy without the groups key lets them go on, as before.
+		env := map[string]string{"SUBGATE_SDKAPPID": "1400000001", "SUBGATE_POLICY": `deny: ["jared"]`}
+		other := startFunction(t, bin)
+		assert.JSONEq(t, functionURLAnswer(200, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`),
+			other.invoke(t, "req-not-decided", readFile(t, "..", "..", "deploy", "events", "scf-group-invite.json"), env))
+		assert.JSONEq(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`, other.invoke(t, "req-not-decided-raw", apply, env))
+		assert.Equal(t, "other", other.logLine(t, "req-not-decided")["outcome"])
 	})
 
 	t.Run("SignedRequests", func(t *testing.T) {
@@ -184,6 +229,9 @@ func TestEndToEnd(t *testing.T) {
 		assert.JSONEq(t, apiGatewayAnswer(200, undecided), got)
 		got = fn.invoke(t, "req-broken-3", readFile(t, "..", "..", "deploy", "sample-request.json"), env)
 		assert.JSONEq(t, undecided, got)
+		// subgate cannot tell whether the policy would decide the group webhooks: the fail mode answers.
+		assert.JSONEq(t, undecided, fn.invoke(t, "req-broken-group", readFile(t, "..", "..", "deploy", "sample-group-apply.json"), env))
+		assert.JSONEq(t, functionURLAnswer(200, undecided), fn.invoke(t, "req-broken-group-url", readFile(t, "..", "..", "deploy", "events", "scf-group-invite.json"), env))
 		line := fn.logLine(t, "req-broken-3")
 		assert.Equal(t, "ERROR", line["level"])
 		assert.Equal(t, "undecided", line["msg"])
@@ -270,6 +318,17 @@ func readFile(t *testing.T, path ...string) []byte {
 	data, err := os.ReadFile(filepath.Join(path...))
 	require.NoError(t, err)
 	return data
+}
+
+// asGroupEvent is an HTTP event carrying body, a group webhook's, with command for its CallbackCommand.
+func asGroupEvent(t *testing.T, event []byte, command string, body []byte) []byte {
+	t.Helper()
+	var e map[string]any
+	require.NoError(t, json.Unmarshal(bytes.ReplaceAll(event, []byte(webhook.CommandBeforeAddSubscriber), []byte(command)), &e))
+	e["body"] = string(body)
+	out, err := json.Marshal(e)
+	require.NoError(t, err)
+	return out
 }
 
 // withQuery returns an HTTP event with one query parameter set.

@@ -16,8 +16,8 @@ import (
 )
 
 // The deployment the entrypoints' fuzz targets invoke: SDKAppID AppID, a policy that denies
-// "jared", and, for the signed gate, Token and a clock at Now (Unix seconds). The seed corpora in
-// testdata/fuzz/FuzzInvoke hold events signed for it.
+// "jared" and decides the group webhooks, and, for the signed gate, Token and a clock at Now (Unix
+// seconds). The seed corpora in testdata/fuzz/FuzzInvoke hold events signed for it.
 const (
 	AppID = "1400000001"
 	Token = "fuzz-token"
@@ -33,7 +33,7 @@ type Deployment struct {
 // Deployments returns the unsigned and the signed deployment.
 func Deployments(tb testing.TB) []Deployment {
 	tb.Helper()
-	p, err := policy.Parse([]byte(`deny: ["jared"]`), "fuzz", "")
+	p, err := policy.Parse([]byte("deny: [\"jared\"]\ngroups: {}\n"), "fuzz", "")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -74,10 +74,11 @@ var DocumentedStatus = []int{200, 400, 401, 403, 405, 413, 500}
 
 // Answer is a webhook answer whose three fields are all present.
 type Answer struct {
-	ActionStatus string
-	ErrorCode    int
-	ErrorInfo    string
-	Refused      []string
+	ActionStatus   string
+	ErrorCode      int
+	ErrorInfo      string
+	Refused        []string
+	RefusedMembers []string
 }
 
 // undecidedPrefix starts the ErrorInfo of the fail mode's answer, which a working deployment never
@@ -93,6 +94,7 @@ func DecodeAnswer(t testing.TB, data []byte) Answer {
 		ErrorCode    *int     `json:"ErrorCode"`
 		ErrorInfo    *string  `json:"ErrorInfo"`
 		Refused      []string `json:"RefusedSubscribers_Account"`
+		Members      []string `json:"RefusedMembers_Account"`
 	}
 	if err := json.Unmarshal(data, &a); err != nil || a.ActionStatus == nil || a.ErrorCode == nil || a.ErrorInfo == nil {
 		t.Fatalf("not a webhook answer: %s", data)
@@ -103,7 +105,7 @@ func DecodeAnswer(t testing.TB, data []byte) Answer {
 	if strings.HasPrefix(*a.ErrorInfo, undecidedPrefix) {
 		t.Fatalf("a working deployment could not decide: %s", data)
 	}
-	return Answer{ActionStatus: *a.ActionStatus, ErrorCode: *a.ErrorCode, ErrorInfo: *a.ErrorInfo, Refused: a.Refused}
+	return Answer{ActionStatus: *a.ActionStatus, ErrorCode: *a.ErrorCode, ErrorInfo: *a.ErrorInfo, Refused: a.Refused, RefusedMembers: a.Members}
 }
 
 // CheckHTTPAnswer checks the answer to an HTTP event that translated to req: a documented status, a webhook
@@ -135,9 +137,8 @@ func CheckHTTPAnswer(t testing.TB, appID string, verifier *webhook.Verifier, req
 	if err := gate.CheckEnvelope(req); err != nil {
 		t.Fatalf("OK for a request over the limits (%v)", err)
 	}
-	if command, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand); command == webhook.CommandBeforeAddSubscriber {
-		CheckDecision(t, a, req.Body)
-	}
+	command, _ := webhook.Single(req.Query, webhook.ParamCallbackCommand)
+	CheckDecision(t, command, a, req.Body)
 }
 
 // CheckBareAnswer checks the answer to a payload that is not an HTTP event: a webhook body is answered as the
@@ -151,39 +152,63 @@ func CheckBareAnswer(t testing.TB, isWebhookBody bool, payload, out []byte) {
 		}
 		return
 	}
-	if command, _ := webhook.Command(payload); command == webhook.CommandBeforeAddSubscriber {
-		CheckDecision(t, a, payload)
-	} else if len(a.Refused) > 0 {
-		t.Fatalf("refused %v for another command (%q)", a.Refused, command)
-	}
+	command, _ := webhook.Command(payload)
+	CheckDecision(t, command, a, payload)
 }
 
-// CheckDecision checks an answer to a CallbackBeforeAddSubscriber body: when it is OK, the body
-// parses, the refused IDs were in it and are listed once each, and a denied ("jared") or empty
-// subscriber is refused when the request goes on.
-func CheckDecision(t testing.TB, a Answer, body []byte) {
+// CheckDecision checks an answer to a body of command, as Deployments decide it: a refused list
+// only for the command it belongs to; when the answer is OK, a decided body parses, the refused IDs
+// were in it and are listed once each, and a denied ("jared") or empty subscriber or member is
+// refused (an applicant, rejected) when the request goes on.
+func CheckDecision(t testing.TB, command string, a Answer, body []byte) {
 	t.Helper()
+	if len(a.Refused) > 0 && command != webhook.CommandBeforeAddSubscriber || len(a.RefusedMembers) > 0 && command != webhook.CommandBeforeInviteJoinGroup {
+		t.Fatalf("a refused list for another command (%q): %+v", command, a)
+	}
 	if a.ActionStatus != webhook.StatusOK {
 		return
 	}
-	req, err := webhook.ParseAddSubscriber(body)
-	if err != nil {
-		t.Fatalf("OK for a body that does not parse (%v)", err)
+	denied := func(id string) bool { return id == "jared" || id == "" }
+	var refused, users []string
+	switch command {
+	case webhook.CommandBeforeAddSubscriber:
+		req, err := webhook.ParseAddSubscriber(body)
+		if err != nil {
+			t.Fatalf("OK for a body that does not parse (%v)", err)
+		}
+		refused, users = a.Refused, req.Subscribers
+	case webhook.CommandBeforeInviteJoinGroup:
+		req, err := webhook.ParseInviteJoinGroup(body)
+		if err != nil {
+			t.Fatalf("OK for a body that does not parse (%v)", err)
+		}
+		refused, users = a.RefusedMembers, req.Members
+	case webhook.CommandBeforeApplyJoinGroup:
+		req, err := webhook.ParseApplyJoinGroup(body)
+		if err != nil {
+			t.Fatalf("OK for a body that does not parse (%v)", err)
+		}
+		if denied(req.Requestor) && a.ErrorCode == 0 {
+			t.Fatalf("let denied applicant %q in", req.Requestor)
+		}
+		return
+	default:
+		return
 	}
-	for i, id := range a.Refused {
-		if !slices.Contains(req.Subscribers, id) {
+	for i, id := range refused {
+		if !slices.Contains(users, id) {
 			t.Fatalf("refused %q, which the request did not hold", id)
 		}
-		if slices.Contains(a.Refused[i+1:], id) {
+		if slices.Contains(refused[i+1:], id) {
 			t.Fatalf("refused %q twice", id)
 		}
 	}
 	if a.ErrorCode != 0 {
 		return
 	}
-	for _, id := range req.Subscribers {
-		if (id == "jared" || id == "") && !slices.Contains(a.Refused, id) {
-			t.Fatalf("let denied subscriber %q through", id)
+	for _, id := range users {
+		if denied(id) && !slices.Contains(refused, id) {
+			t.Fatalf("let denied user %q through", id)
 		}
 	}
 }

@@ -166,7 +166,7 @@ func TestMakeRefusesBrokenPolicies(t *testing.T) {
 	require.NoError(t, os.WriteFile(broken, []byte("default: allow\ndenny: [x]\n"), 0o644))
 	_, err := Make(broken, made)
 	assert.EqualError(t, err, "policy "+broken+`: line 2: unknown key "denny" in the policy (known keys: `+
-		"default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)")
+		"default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, max_members, channels, groups)")
 
 	out := filepath.Join(dir, "policy.bundle")
 	_, err = WriteFile(out, broken, made)

@@ -23,11 +23,18 @@ type outcome struct {
 	relayed    *Response // the backend's answer to a relayed webhook, sent as it came
 	backendDur time.Duration
 
-	command     string
-	sdkAppID    string
-	channel     string
-	operator    string
-	subscribers int
+	command  string
+	sdkAppID string
+	channel  string
+	operator string
+	users    int // the subscribers (or, for a group request, the members) the request carried
+
+	// group is set for a group request subgate decides (or cannot): its line names the group and
+	// its members instead of a channel and its subscribers.
+	group     bool
+	groupID   string
+	groupType string
+	requestor string // an application's Requestor_Account
 
 	revision string           // of the policy that decided
 	decision *policy.Decision // the policy's decision, when it made one
@@ -41,10 +48,13 @@ func (g *Gate) brokenOutcome() outcome {
 	return fault(http.StatusInternalServerError, "subgate is not configured correctly: "+g.broken.Error())
 }
 
-// decides reports whether subgate decides command itself (rather than letting it go on, or relaying
-// it): the commands a failure of subgate's own is answered by the fail mode for.
+// decides reports whether subgate may decide command itself (rather than letting it go on, or
+// relaying it): the commands a failure of subgate's own is answered by the fail mode for. The group
+// commands are decided only by a policy that says so (policy.DecidesGroups), but when subgate cannot
+// tell (a configuration error, no policy yet, an internal fault) they are answered as decided ones:
+// the policy might have said so.
 func decides(command string) bool {
-	return command == webhook.CommandBeforeAddSubscriber
+	return command == webhook.CommandBeforeAddSubscriber || webhook.IsGroupCommand(command)
 }
 
 // undecided is the outcome of a request subgate decides but cannot, for a reason of its own
@@ -55,6 +65,7 @@ func (g *Gate) undecided(o outcome, cause string) outcome {
 	info := "subgate cannot decide: " + cause
 	o.status, o.undecided, o.reason, o.warn = http.StatusOK, true, cause, false
 	o.relayed, o.decision = nil, nil
+	o.group = webhook.IsGroupCommand(o.command)
 	if g.failOpen {
 		o.answer = webhook.Answer{ActionStatus: webhook.StatusOK, ErrorCode: webhook.CodeProceed, ErrorInfo: info}
 	} else {
@@ -110,13 +121,15 @@ func (g *Gate) check(ctx context.Context, r Request) outcome {
 		return o.fail(http.StatusBadRequest, "CallbackCommand is given more than once with different values")
 	case command == "":
 		return o.fail(http.StatusBadRequest, "CallbackCommand is missing from the query string")
-	case command != webhook.CommandBeforeAddSubscriber:
-		// The app's other webhooks arrive at the same URL: relay them, or let them go on.
-		return g.other(ctx, r, o)
+	case command == webhook.CommandBeforeAddSubscriber:
+		d := g.decideBody(ctx, r.Body, command)
+		d.sdkAppID = appID
+		return d
+	case webhook.IsGroupCommand(command):
+		return g.decideGroup(ctx, r.Body, o, func() outcome { return g.other(ctx, r, o) })
 	}
-	d := g.decideBody(ctx, r.Body, command)
-	d.sdkAppID = appID
-	return d
+	// The app's other webhooks arrive at the same URL: relay them, or let them go on.
+	return g.other(ctx, r, o)
 }
 
 // other answers a command subgate does not decide. With a forward URL it is relayed to the app's
@@ -155,7 +168,7 @@ func (g *Gate) decideBody(ctx context.Context, body []byte, command string) outc
 	if err != nil {
 		return o.fail(http.StatusBadRequest, err.Error())
 	}
-	o.channel, o.operator, o.subscribers = req.Channel, req.Operator, len(req.Subscribers)
+	o.channel, o.operator, o.users = req.Channel, req.Operator, len(req.Subscribers)
 	if req.CallbackCommand != "" && req.CallbackCommand != command {
 		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(req.CallbackCommand)))
 	}
@@ -175,6 +188,60 @@ func (g *Gate) decideBody(ctx context.Context, body []byte, command string) outc
 		o.answer, o.reason = webhook.Reject(d.Reason), d.Reason
 	default:
 		o.answer = webhook.Proceed(d.Refused)
+	}
+	return o
+}
+
+// applicationRefused is the ErrorInfo of an application to join a group whose applicant the policy
+// refuses: Chat passes it to the applicant, so it names no rule and no list.
+const applicationRefused = "the request to join this group is refused"
+
+// decideGroup decides a group request (o.command, a group command) with body when the policy
+// decides groups, and answers it by otherwise (as another command) when it does not. The policy is
+// asked for first, since whether subgate decides the request at all is the policy's to say; then
+// the body is read, and the policy applied.
+func (g *Gate) decideGroup(ctx context.Context, body []byte, o outcome, otherwise func() outcome) outcome {
+	active, err := g.source.Current(ctx)
+	if err != nil {
+		return g.undecided(o, err.Error())
+	}
+	if !active.Policy.DecidesGroups() {
+		return otherwise()
+	}
+	// The line names the policy that took the request, even when its body cannot be read.
+	o.group, o.revision = true, active.Revision
+	var d policy.Decision
+	var bodyCommand string
+	if o.command == webhook.CommandBeforeApplyJoinGroup {
+		req, err := webhook.ParseApplyJoinGroup(body)
+		if err != nil {
+			return o.fail(http.StatusBadRequest, err.Error())
+		}
+		o.groupID, o.groupType, o.requestor, o.users, bodyCommand = req.Group, req.Type, req.Requestor, 1, req.CallbackCommand
+		d = active.Policy.DecideApplicationAt(g.now(), req.Group, req.Requestor)
+	} else {
+		req, err := webhook.ParseInviteJoinGroup(body)
+		if err != nil {
+			return o.fail(http.StatusBadRequest, err.Error())
+		}
+		o.groupID, o.groupType, o.operator, o.users, bodyCommand = req.Group, req.Type, req.Operator, len(req.Members), req.CallbackCommand
+		d = active.Policy.DecideGroupAt(g.now(), req.Group, req.Operator, req.Members)
+	}
+	if bodyCommand != "" && bodyCommand != o.command {
+		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(bodyCommand)))
+	}
+	o.status, o.decision = http.StatusOK, &d
+	switch {
+	case d.Shadow:
+		// Shadow mode: the decision is only logged; everyone goes through.
+		o.answer = webhook.ProceedMembers(nil)
+	case d.Rejected:
+		o.answer, o.reason = webhook.Reject(d.Reason), d.Reason
+	case o.command == webhook.CommandBeforeApplyJoinGroup && len(d.Refused) > 0:
+		// An application has no list of refused users: the applicant refused rejects it.
+		o.answer, o.reason = webhook.Reject(applicationRefused), applicationRefused
+	default:
+		o.answer = webhook.ProceedMembers(d.Refused)
 	}
 	return o
 }

@@ -279,15 +279,18 @@ func (g *Gate) direct(ctx context.Context, body []byte) outcome {
 		}
 		return g.brokenOutcome()
 	}
+	other := func() outcome { return outcome{command: command, status: http.StatusOK, answer: webhook.Proceed(nil)} }
 	switch {
 	case err != nil:
 		return fault(http.StatusBadRequest, err.Error())
 	case command == "":
 		return fault(http.StatusBadRequest, "CallbackCommand is missing from the body")
-	case command != webhook.CommandBeforeAddSubscriber:
-		return outcome{command: command, status: http.StatusOK, answer: webhook.Proceed(nil)}
+	case command == webhook.CommandBeforeAddSubscriber:
+		return g.decideBody(ctx, body, command)
+	case webhook.IsGroupCommand(command):
+		return g.decideGroup(ctx, body, outcome{command: command}, other)
 	}
-	return g.decideBody(ctx, body, command)
+	return other()
 }
 
 // Unrecognised answers an invocation whose event subgate cannot read (FAIL, 1, saying what it is

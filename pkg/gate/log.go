@@ -39,14 +39,10 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 		slog.String("request_id", requestID),
 		slog.String("command", o.command),
 		slog.String("sdkappid", o.sdkAppID),
-		slog.String("official_account", o.channel),
 	)
-	if !g.cfg.OmitLogIDs { // the operator is a user too (one who subscribes, or the app's admin)
-		attrs = append(attrs, slog.String("operator_account", o.operator))
-	}
+	attrs = g.targetAttrs(attrs, o)
 	attrs = append(attrs,
-		slog.Int("subscribers", o.subscribers),
-		slog.Int("refused", len(o.answer.Refused)),
+		slog.Int("refused", o.refused()),
 		slog.Int("error_code", o.answer.ErrorCode),
 		slog.Int("status", o.status),
 		slog.String("outcome", string(kind)),
@@ -69,6 +65,32 @@ func (g *Gate) logOutcome(ctx context.Context, requestID string, o outcome, took
 	}
 	g.write(ctx, now, level, msg, append(attrs, m...))
 }
+
+// targetAttrs adds what a request is about: the channel, the operator (a user too: one who
+// subscribes, or the app's admin) and how many subscribers; for a group request, the group, its
+// type, the operator of an invitation or the applicant, and how many members. User IDs are left out
+// with SUBGATE_LOG_IDS=false.
+func (g *Gate) targetAttrs(attrs []slog.Attr, o outcome) []slog.Attr {
+	if !o.group {
+		attrs = append(attrs, slog.String("official_account", o.channel))
+		if !g.cfg.OmitLogIDs {
+			attrs = append(attrs, slog.String("operator_account", o.operator))
+		}
+		return append(attrs, slog.Int("subscribers", o.users))
+	}
+	attrs = append(attrs, slog.String("group_id", o.groupID), slog.String("group_type", o.groupType))
+	if !g.cfg.OmitLogIDs {
+		if o.command == webhook.CommandBeforeApplyJoinGroup {
+			attrs = append(attrs, slog.String("requestor_account", o.requestor))
+		} else {
+			attrs = append(attrs, slog.String("operator_account", o.operator))
+		}
+	}
+	return append(attrs, slog.Int("members", o.users))
+}
+
+// refused is how many users the answer refuses by name: subscribers or members.
+func (o outcome) refused() int { return len(o.answer.Refused) + len(o.answer.RefusedMembers) }
 
 // logRefusal writes the line of a request refused before it could be read as a request (an event
 // over the limits or not recognised): its ID, status (0 for none), reason and outcome, with the
@@ -102,7 +124,7 @@ func (g *Gate) observe(o outcome, kind metrics.Outcome, took time.Duration, now 
 	if g.metrics == nil {
 		return nil
 	}
-	rec := metrics.Record{Outcome: kind, Refused: len(o.answer.Refused), Duration: took - o.backendDur, Time: now}
+	rec := metrics.Record{Outcome: kind, Refused: o.refused(), Duration: took - o.backendDur, Time: now}
 	if d := o.decision; d != nil && d.Shadow {
 		rec.Shadow, rec.WouldRefuse = true, wouldRefuse(d)
 	}
@@ -124,14 +146,14 @@ func (o outcome) kind() metrics.Outcome {
 		return metrics.Other
 	case o.answer.ErrorCode != webhook.CodeProceed:
 		return metrics.Rejected
-	case len(o.answer.Refused) > 0:
+	case o.refused() > 0:
 		return metrics.Refused
 	}
 	return metrics.Allowed
 }
 
-// wouldRefuse is how many subscribers a decision refuses: all of a rejected request's, else those
-// it lists (each once). For a shadow decision, who would have been refused.
+// wouldRefuse is how many subscribers (members) a decision refuses: all of a rejected request's,
+// else those it lists (each once). For a shadow decision, who would have been refused.
 func wouldRefuse(d *policy.Decision) int {
 	if d.Rejected {
 		return len(d.Subscribers)

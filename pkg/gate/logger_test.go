@@ -23,7 +23,7 @@ func TestNewLoggerRequestLine(t *testing.T) {
 	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}
 	g.logOutcome(t.Context(), "c6af9ac6", outcome{
 		command: "OfficialAccount.CallbackBeforeAddSubscriber", sdkAppID: "1400000001", channel: "@TOA#_test_for_penn",
-		operator: "107867", subscribers: 2, status: 200, answer: webhook.Proceed([]string{"jared"}), decision: &policy.Decision{Refused: []string{"jared"}},
+		operator: "107867", users: 2, status: 200, answer: webhook.Proceed([]string{"jared"}), decision: &policy.Decision{Refused: []string{"jared"}},
 	}, 120*time.Microsecond)
 	line := out.String()
 	require.True(t, strings.HasPrefix(line, `{"time":"`), line)
@@ -57,4 +57,20 @@ func TestNewLoggerLevelAndWholeLines(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(line), &v), "a whole JSON line: %s", line)
 	}
 	assert.Contains(t, out.String(), fmt.Sprintf(`"msg":"line","g":%d,"i":%d,"ms":0.5}`, 7, 49))
+}
+
+// A group request's line, field for field, as docs/logs.md shows it.
+func TestNewLoggerGroupLine(t *testing.T) {
+	var out bytes.Buffer
+	g := &Gate{log: NewLogger(&out, slog.LevelInfo)}
+	g.logOutcome(t.Context(), "f3b1c2d4", outcome{
+		command: webhook.CommandBeforeApplyJoinGroup, sdkAppID: "1400000001", group: true, groupID: "@TGS#2J4SZEAEL", groupType: "Public",
+		requestor: "jared", users: 1, status: 200, answer: webhook.Reject(applicationRefused), reason: applicationRefused, revision: "c0f63176ca89",
+		decision: &policy.Decision{Refused: []string{"jared"}},
+	}, 41*time.Microsecond)
+	_, rest, ok := strings.Cut(out.String(), `","level":`)
+	require.True(t, ok, out.String())
+	assert.Equal(t, `"INFO","msg":"decided","request_id":"f3b1c2d4","command":"Group.CallbackBeforeApplyJoinGroup","sdkappid":"1400000001",`+
+		`"group_id":"@TGS#2J4SZEAEL","group_type":"Public","requestor_account":"jared","members":1,"refused":0,"error_code":1,"status":200,`+
+		`"outcome":"rejected","duration_ms":0.041,"reason":"the request to join this group is refused","policy":"c0f63176ca89"}`+"\n", rest)
 }

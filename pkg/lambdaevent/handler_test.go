@@ -129,8 +129,17 @@ func TestInvokeDeployConsoleEvents(t *testing.T) {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	require.Equal(t, []string{"lambda-http-api.json", "lambda-rest-api.json"}, names)
-	sample := seedSample(t)
+	require.Equal(t, []string{"lambda-group-apply.json", "lambda-group-invite.json", "lambda-http-api.json", "lambda-rest-api.json"}, names)
+	// Each carries a sample body of deploy/, and gets the example policy's answer to it.
+	proxy := func(body string) string {
+		return `{"statusCode":200,"headers":{"Content-Type":"application/json; charset=utf-8"},"body":` + strconv.Quote(body) + `,"isBase64Encoded":false}`
+	}
+	carries := map[string]struct{ sample, answer string }{
+		"lambda-group-apply.json":  {"sample-group-apply.json", proxy(`{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":"the request to join this group is refused"}`)},
+		"lambda-group-invite.json": {"sample-group-invite.json", proxy(`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedMembers_Account":["jared"]}`)},
+		"lambda-http-api.json":     {"sample-request.json", proxyRefusedJared},
+		"lambda-rest-api.json":     {"sample-request.json", proxyRefusedJared},
+	}
 	var logs bytes.Buffer
 	g := newTestGate(t, &logs, nil)
 	for _, f := range files {
@@ -141,8 +150,11 @@ func TestInvokeDeployConsoleEvents(t *testing.T) {
 				Body string `json:"body"`
 			}
 			require.NoError(t, json.Unmarshal(payload, &event))
-			assert.JSONEq(t, string(sample), event.Body, "the console event carries the seed sample body")
-			assert.JSONEq(t, proxyRefusedJared, invoke(t, g, payload))
+			want := carries[filepath.Base(f)]
+			sample, err := os.ReadFile(filepath.Join("..", "..", "deploy", want.sample))
+			require.NoError(t, err)
+			assert.JSONEq(t, string(sample), event.Body, "the console event carries %s", want.sample)
+			assert.JSONEq(t, want.answer, invoke(t, g, payload))
 		})
 	}
 }

@@ -23,7 +23,8 @@ const (
 	Allowed Outcome = "allowed"
 	// Refused: ErrorCode 0 and some subscribers (or members) refused.
 	Refused Outcome = "refused"
-	// Rejected: ErrorCode 1 by the policy (a closed channel, too many subscribers).
+	// Rejected: ErrorCode 1 by the policy (a closed channel or group, too many subscribers or
+	// members, a refused applicant).
 	Rejected Outcome = "rejected"
 	// Undecided: subgate could not decide and answered by the fail mode (SUBGATE_FAIL_MODE).
 	Undecided Outcome = "undecided"
@@ -45,7 +46,8 @@ var Outcomes = []Outcome{Allowed, Refused, Rejected, Undecided, Unauthorized, In
 // Record is one answered request, as metrics see it.
 type Record struct {
 	Outcome Outcome
-	// Refused is how many users the answer refused (RefusedSubscribers_Account's length).
+	// Refused is how many users the answer refused by name (RefusedSubscribers_Account's length, or
+	// RefusedMembers_Account's for a group invitation).
 	Refused int
 	// Shadow is true when the policy that decided is in shadow mode; WouldRefuse is then how many
 	// users it would have refused.

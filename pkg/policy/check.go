@@ -18,9 +18,12 @@ type Report struct {
 	Revision string `json:"revision"`
 	// Lists has each deny and allow list, in the order the policy names them.
 	Lists []ListSummary `json:"lists"`
-	// Channels and TrustedOperators are how many the policy names.
+	// Channels, Groups and TrustedOperators are how many the policy names.
 	Channels         int `json:"channels"`
+	Groups           int `json:"groups"`
 	TrustedOperators int `json:"trusted_operators"`
+	// DecidesGroups is whether the policy decides the group webhooks (it has a groups key).
+	DecidesGroups bool `json:"decides_groups"`
 	// Warnings are sorted by file (the policy first, then its list files in the order named) and
 	// line. Of each kind, at most MaxWarningsEach are given per list; one more warning, on no
 	// line, says how many were left out.
@@ -29,7 +32,7 @@ type Report struct {
 
 // ListSummary is one deny or allow list of a policy.
 type ListSummary struct {
-	Name     string `json:"name"`      // the list's key as the policy writes it: deny, channels."@TOA#_news".allow
+	Name     string `json:"name"`      // the list's key as the policy writes it: deny, channels."@TOA#_news".allow, groups."@TGS#_team".deny
 	File     string `json:"file"`      // its list file, as the policy names it; "" when none
 	ExactIDs int    `json:"exact_ids"` // its exact IDs, an ID listed twice counted once
 	Patterns int    `json:"patterns"`
@@ -44,7 +47,8 @@ type Warning struct {
 	File string `json:"file"`
 	// Line is the line in File; 0 when the warning is about more than one line.
 	Line int `json:"line"`
-	// List is the list the warning is about: deny, channels."@TOA#_news".allow, trusted_operators.
+	// List is the list the warning is about: deny, channels."@TOA#_news".allow,
+	// groups."@TGS#_team".deny, trusted_operators.
 	List    string `json:"list"`
 	Message string `json:"message"`
 }
@@ -371,22 +375,28 @@ func (c *checker) where(l *list, e uint32) string {
 	return fmt.Sprintf("%s line %d", file, line)
 }
 
-// scope is the rules of the top level or of a channel, as Check sees them.
+// scope is the rules of the top level, of a channel or of a group, as Check sees them.
 type scope struct {
-	channel string // "" at the top level
-	rules   *rules
+	owner owner // the zero owner at the top level
+	rules *rules
 }
 
+// scopes are the top level's rules, then each open channel's and each open group's, by ID.
 func (c *checker) scopes() []scope {
 	out := []scope{{rules: &c.p.global}}
-	ids := make([]string, 0, len(c.p.channels))
-	for id := range c.p.channels {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if ch := c.p.channels[id]; !ch.closed {
-			out = append(out, scope{channel: id, rules: &ch.rules})
+	for _, section := range []struct {
+		name    string
+		targets map[string]*target
+	}{{sectionChannels, c.p.channels}, {sectionGroups, c.p.groups}} {
+		ids := make([]string, 0, len(section.targets))
+		for id := range section.targets {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if t := section.targets[id]; !t.closed {
+				out = append(out, scope{owner: owner{section.name, id}, rules: &t.rules})
+			}
 		}
 	}
 	return out
@@ -441,16 +451,23 @@ func (c *checker) checkAllowedAndDenied() {
 			continue
 		}
 		emptied[key] = true
-		where := "on channel " + s.channel
-		if s.channel == "" {
-			where = "where it applies (channels without an allow list of their own)"
+		var nobody string
+		switch {
+		case s.owner.section == sectionChannels:
+			nobody = "nobody can subscribe on channel " + s.owner.id
+		case s.owner.section == sectionGroups:
+			nobody = "nobody can join group " + s.owner.id
+		case c.p.decidesGroups:
+			nobody = "nobody can subscribe or join where it applies (channels and groups without an allow list of their own)"
+		default:
+			nobody = "nobody can subscribe where it applies (channels without an allow list of their own)"
 		}
 		file, line := c.policy, c.notes.keys[a.name()]
 		if line == 0 {
 			line = c.notes.keys[a.fileKey()]
 		}
 		c.warn(Warning{Kind: WarnAllowListEmptied, File: file, Line: line, List: a.name(),
-			Message: fmt.Sprintf("every entry of the %s list is denied or has expired: nobody can subscribe %s", a.name(), where)})
+			Message: fmt.Sprintf("every entry of the %s list is denied or has expired: %s", a.name(), nobody)})
 	}
 }
 
@@ -487,7 +504,7 @@ func (c *checker) deniedBy(a, d *list) []bool {
 	return out
 }
 
-// checkTrusted warns of trusted operators that a deny list denies as subscribers.
+// checkTrusted warns of trusted operators that a deny list denies as subscribers (or members).
 func (c *checker) checkTrusted() {
 	for _, op := range c.notes.trusted {
 		for _, d := range c.p.lists {
@@ -498,14 +515,22 @@ func (c *checker) checkTrusted() {
 			if !ok {
 				continue
 			}
+			as := "a subscriber"
+			switch {
+			case d.owner.section == sectionGroups:
+				as = "a member"
+			case d.owner.section == "" && c.p.decidesGroups:
+				as = "a subscriber or member"
+			}
 			c.warn(Warning{Kind: WarnTrustedDenied, File: c.policy, Line: op.line, List: "trusted_operators",
-				Message: fmt.Sprintf("trusted operator %q is also denied by %s (%s): its requests are allowed in full, but it is refused as a subscriber", op.id, entryWords(d, e), c.where(d, e))})
+				Message: fmt.Sprintf("trusted operator %q is also denied by %s (%s): its requests are allowed in full, but it is refused as %s", op.id, entryWords(d, e), c.where(d, e), as)})
 		}
 	}
 }
 
 func (c *checker) report() *Report {
-	r := &Report{Revision: c.p.info.Revision, Channels: len(c.p.channels), TrustedOperators: len(c.p.trusted)}
+	r := &Report{Revision: c.p.info.Revision, Channels: len(c.p.channels), Groups: len(c.p.groups),
+		TrustedOperators: len(c.p.trusted), DecidesGroups: c.p.decidesGroups}
 	for _, l := range c.p.lists {
 		s := ListSummary{Name: l.name(), File: l.file, ExactIDs: l.exact.n, Patterns: len(l.patterns)}
 		for e := range uint32(l.exact.m) {

@@ -89,6 +89,28 @@ func TestCheckWarnings(t *testing.T) {
 		}},
 		{"TrustedOperatorDeniedOnAChannel", "trusted_operators: [\"boss\"]\nchannels:\n  \"@TOA#_c\":\n    deny_file: lists/banned.txt\n    deny: [boss]\n",
 			[]string{`p.yaml:1: trusted operator "boss" is also denied by channels."@TOA#_c".deny "boss" (p.yaml line 5): its requests are allowed in full, but it is refused as a subscriber`}},
+		{"GroupDenyEmptiesTheGlobalAllowList", "allow: [a]\ngroups:\n  g:\n    deny: [a]\n  h:\n    default: refuse\n", []string{
+			`p.yaml:1: allow "a" is also denied by groups."g".deny "a" (p.yaml line 4): deny wins, so it is refused`,
+			`p.yaml:1: every entry of the allow list is denied or has expired: nobody can join group g`,
+		}},
+		{"GroupAllowListEmptiedByTheTopLevel", "deny: [\"*\"]\ngroups:\n  \"@TGS#a\":\n    allow: [v]\n", []string{
+			`p.yaml:4: groups."@TGS#a".allow "v" is also denied by deny "*" (p.yaml line 1): deny wins, so it is refused`,
+			`p.yaml:4: every entry of the groups."@TGS#a".allow list is denied or has expired: nobody can join group @TGS#a`,
+		}},
+		{"TopLevelAllowListOfAPolicyThatDecidesGroups", "deny: [\"*\"]\nallow: [v]\ngroups: {}\n", []string{
+			`p.yaml:2: allow "v" is also denied by deny "*" (p.yaml line 1): deny wins, so it is refused`,
+			`p.yaml:2: every entry of the allow list is denied or has expired: nobody can subscribe or join where it applies (channels and groups without an allow list of their own)`,
+		}},
+		{"ClosedGroupIsNotChecked", "allow: [a]\ngroups:\n  g:\n    closed: true\n    deny: [a]\n", nil},
+		{"TrustedOperatorDeniedOnAGroup", "trusted_operators: [\"boss\"]\ngroups:\n  g:\n    deny: [boss]\n",
+			[]string{`p.yaml:1: trusted operator "boss" is also denied by groups."g".deny "boss" (p.yaml line 4): its requests are allowed in full, but it is refused as a member`}},
+		{"TrustedOperatorDeniedEverywhere", "trusted_operators: [\"boss\"]\ndeny: [boss]\ngroups: {}\n",
+			[]string{`p.yaml:1: trusted operator "boss" is also denied by deny "boss" (p.yaml line 2): its requests are allowed in full, but it is refused as a subscriber or member`}},
+		{"GroupListEntries", "groups:\n  g:\n    deny:\n      - troll\n      - {id: old, until: \"2026-01-01T00:00:00Z\"}\n      - \"t*\"\n    deny_file: lists/banned.txt\n", []string{
+			`p.yaml:4: "troll" is already covered by the pattern "t*" (p.yaml line 6): it changes nothing`,
+			`p.yaml:5: "old" expired at 2026-01-01T00:00:00Z; it no longer applies: remove it`,
+			`lists/banned.txt:2: "troll" is listed twice in the groups."g".deny list (first at p.yaml line 4)`,
+		}},
 		{"InlineAndFileRepeat", "deny: [troll]\ndeny_file: lists/banned.txt\n",
 			[]string{`lists/banned.txt:2: "troll" is listed twice in the deny list (first at p.yaml line 1)`}},
 	}

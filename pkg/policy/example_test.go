@@ -79,8 +79,8 @@ func ExampleLoad() {
 	info = p.Info()
 	fmt.Println(info.Revision, info.Indexed, info.IndexIgnored, info.Counts)
 	// Output:
-	// 841330b2a59f false no prepared index: policy.yaml.index {1 1 0 1}
-	// 841330b2a59f true <nil> {1 1 0 1}
+	// 841330b2a59f false no prepared index: policy.yaml.index {1 1 0 0 1}
+	// 841330b2a59f true <nil> {1 1 0 0 1}
 }
 
 func ExampleCheck() {

@@ -29,7 +29,7 @@ const IndexSuffix = ".index"
 // The index's first line names its format; an index of another format is not read.
 const (
 	indexMagicPrefix = "subgate policy index "
-	indexFormat      = 3
+	indexFormat      = 4
 )
 
 var indexMagic = indexMagicPrefix + strconv.Itoa(indexFormat) + "\n"
@@ -87,6 +87,8 @@ func (p *Policy) write(out *bytes.Buffer) {
 	sort.Strings(trusted)
 	putStrings(out, trusted)
 	putUint32(out, uint32(p.maxSubscribers))
+	putUint32(out, uint32(p.maxMembers))
+	putBool(out, p.decidesGroups)
 	putStrings(out, p.files)
 	putUint32(out, uint32(len(p.lists)))
 	for _, l := range p.lists {
@@ -94,23 +96,29 @@ func (p *Policy) write(out *bytes.Buffer) {
 	}
 	number := func(l *list) uint32 { return uint32(slices.Index(p.lists, l) + 1) } // 0: none
 	p.global.write(out, number)
-	ids := make([]string, 0, len(p.channels))
-	for id := range p.channels {
+	writeTargets(out, p.channels, number)
+	writeTargets(out, p.groups, number)
+}
+
+// writeTargets appends the channels or groups, by ID.
+func writeTargets(out *bytes.Buffer, targets map[string]*target, number func(*list) uint32) {
+	ids := make([]string, 0, len(targets))
+	for id := range targets {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	putUint32(out, uint32(len(ids)))
 	for _, id := range ids {
-		c := p.channels[id]
+		t := targets[id]
 		putString(out, id)
-		putBool(out, c.closed)
-		putString(out, c.reason)
-		c.rules.write(out, number)
+		putBool(out, t.closed)
+		putString(out, t.reason)
+		t.rules.write(out, number)
 	}
 }
 
 func (l *list) write(out *bytes.Buffer) {
-	putString(out, l.channel)
+	l.owner.write(out)
 	putString(out, l.key)
 	putString(out, l.file)
 	t := &l.exact
@@ -139,9 +147,14 @@ func (r *rules) write(out *bytes.Buffer, number func(*list) uint32) {
 		putUint32(out, number(d))
 	}
 	putUint32(out, number(r.allow))
-	putString(out, r.def.channel)
+	r.def.owner.write(out)
 	putBool(out, r.def.allow)
 	putBool(out, r.shadow)
+}
+
+func (o owner) write(out *bytes.Buffer) {
+	putString(out, o.section)
+	putString(out, o.id)
 }
 
 // loadIndex returns the policy from the index of the policy name among files, or nil and why not
@@ -275,24 +288,47 @@ func (r *indexReader) policy(views map[string][]byte) *Policy {
 		p.trusted[op] = struct{}{}
 	}
 	p.maxSubscribers = int(r.uint32())
+	p.maxMembers = int(r.uint32())
+	p.decidesGroups = r.bool()
 	p.files = r.strings()
 	for n := r.count(); n > 0 && r.err == nil; n-- {
 		p.lists = append(p.lists, r.list(views))
 	}
 	p.global = r.rules(p.lists)
-	n := r.count()
-	p.channels = make(map[string]*channel, n)
-	for ; n > 0 && r.err == nil; n-- {
-		id := string(r.str())
-		c := &channel{closed: r.bool(), reason: string(r.str())}
-		c.rules = r.rules(p.lists)
-		p.channels[id] = c
+	p.channels = r.targets(p.lists)
+	groups := r.targets(p.lists)
+	switch {
+	case p.decidesGroups:
+		p.groups = groups
+	case len(groups) > 0:
+		r.err = errIndexDamaged // groups in a policy that does not decide them
 	}
 	return p
 }
 
+func (r *indexReader) targets(lists []*list) map[string]*target {
+	n := r.count()
+	targets := make(map[string]*target, n)
+	for ; n > 0 && r.err == nil; n-- {
+		id := string(r.str())
+		t := &target{closed: r.bool(), reason: string(r.str())}
+		t.rules = r.rules(lists)
+		targets[id] = t
+	}
+	return targets
+}
+
+// owner reads an owner, which must be the top level or a section's.
+func (r *indexReader) owner() owner {
+	o := owner{section: string(r.str()), id: string(r.str())}
+	if o.section != "" && o.section != sectionChannels && o.section != sectionGroups || (o.section == "") != (o.id == "") {
+		r.err = errIndexDamaged
+	}
+	return o
+}
+
 func (r *indexReader) list(views map[string][]byte) *list {
-	l := &list{channel: string(r.str()), key: string(r.str()), file: string(r.str())}
+	l := &list{owner: r.owner(), key: string(r.str()), file: string(r.str())}
 	if l.file != "" {
 		data, ok := views[l.file]
 		if !ok {
@@ -350,7 +386,7 @@ func (r *indexReader) rules(lists []*list) rules {
 		out.deny = append(out.deny, d)
 	}
 	out.allow = number()
-	out.def = &defaultRule{channel: string(r.str()), allow: r.bool()}
+	out.def = &defaultRule{owner: r.owner(), allow: r.bool()}
 	out.shadow = r.bool()
 	return out
 }

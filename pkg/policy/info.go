@@ -27,14 +27,15 @@ type Info struct {
 	Counts Counts
 }
 
-// Counts are how many entries a policy has. A list that applies on several channels (the global
-// deny list, say) is counted once.
+// Counts are how many entries a policy has. A list that applies on several channels or groups (the
+// global deny list, say) is counted once.
 //
 // It marshals to JSON with the snake_case names of its fields.
 type Counts struct {
 	ExactIDs         int `json:"exact_ids"` // exact IDs over every deny and allow list
 	Patterns         int `json:"patterns"`  // patterns over every deny and allow list
 	Channels         int `json:"channels"`  // channels the policy names
+	Groups           int `json:"groups"`    // groups the policy names (see Policy.DecidesGroups)
 	TrustedOperators int `json:"trusted_operators"`
 }
 
@@ -50,7 +51,7 @@ var (
 func (p *Policy) Info() Info { return p.info }
 
 func (p *Policy) count() Counts {
-	c := Counts{Channels: len(p.channels), TrustedOperators: len(p.trusted)}
+	c := Counts{Channels: len(p.channels), Groups: len(p.groups), TrustedOperators: len(p.trusted)}
 	for _, l := range p.lists {
 		exact, patterns := l.size()
 		c.ExactIDs += exact

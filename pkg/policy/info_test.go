@@ -80,7 +80,7 @@ func TestIndexIgnoredBecause(t *testing.T) {
 	}{
 		{"OtherFormat", func(good []byte) []byte {
 			return append([]byte("subgate policy index 2\n"), good[len(indexMagic):]...)
-		}, ErrIndexFormat, `the prepared index is of another format: format "2"; this build reads format 3 (prepare it again)`},
+		}, ErrIndexFormat, `the prepared index is of another format: format "2"; this build reads format 4 (prepare it again)`},
 		{"NotAnIndex", func([]byte) []byte { return []byte("deny: [x]\n") }, ErrIndexDamaged, "the prepared index is damaged: it does not start as an index does"},
 		{"Empty", func([]byte) []byte { return nil }, ErrIndexDamaged, "the prepared index is damaged: it does not start as an index does"},
 		{"Truncated", func(good []byte) []byte { return good[:len(good)-9] }, ErrIndexDamaged, "the prepared index is damaged: its checksum does not match"},

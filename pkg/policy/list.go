@@ -8,7 +8,7 @@ import "strconv"
 // Its entries are numbered: the table's exact IDs from 0, then the patterns. A Rule names a list
 // and an entry number, and finds the rest (text, file, line, expiry, reason) only when asked.
 type list struct {
-	channel  string // the channel whose key this is; "" at the top level
+	owner    owner  // where the key is: the top level, a channel or a group
 	key      string // "deny" or "allow"
 	file     string // the list file as the policy names it; "" when none
 	exact    table
@@ -41,22 +41,37 @@ func (l *list) match(id string, at int64) (uint32, bool) {
 	return 0, false
 }
 
-// name is the list's key as the policy writes it: deny, or channels."@TOA#_news".allow.
+// name is the list's key as the policy writes it: deny, channels."@TOA#_news".allow or
+// groups."@TGS#_team".deny.
 func (l *list) name() string {
-	return keyPath(l.channel, l.key)
+	return l.owner.path(l.key)
 }
 
 // fileKey is the key of the list's file: deny_file, or channels."@TOA#_news".allow_file.
 func (l *list) fileKey() string {
-	return keyPath(l.channel, l.key+"_file")
+	return l.owner.path(l.key + "_file")
 }
 
-// keyPath names a key of the policy, at the top level or on a channel.
-func keyPath(channel, key string) string {
-	if channel == "" {
+// The sections of a policy that name targets with rules of their own.
+const (
+	sectionChannels = "channels"
+	sectionGroups   = "groups"
+)
+
+// owner is where in the policy a list or a default is written: the top level (the zero owner), or
+// the rules of a channel or a group.
+type owner struct {
+	section string // sectionChannels or sectionGroups; "" at the top level
+	id      string // the channel's or group's ID
+}
+
+// path names a key of the owner's: key at the top level, channels."@TOA#_news".key,
+// groups."@TGS#_team".key.
+func (o owner) path(key string) string {
+	if o.section == "" {
 		return key
 	}
-	return "channels." + strconv.Quote(channel) + "." + key
+	return o.section + "." + strconv.Quote(o.id) + "." + key
 }
 
 // entryInfo is what is known of one entry of a list.

@@ -81,27 +81,35 @@ func ParseFrom(text []byte, name string, files Files) (*Policy, error) {
 	return p, nil
 }
 
-// The keys a policy and a channel may have. Anything else is an error: a typo must not silently
-// switch a rule off.
+// The keys a policy, a channel and a group may have. Anything else is an error: a typo must not
+// silently switch a rule off. A group takes the keys a channel does: one meaning for every rule.
 var (
-	policyKeys  = []string{"default", "mode", "trusted_operators", "deny", "deny_file", "allow", "allow_file", "max_subscribers", "channels"}
+	policyKeys = []string{"default", "mode", "trusted_operators", "deny", "deny_file", "allow", "allow_file",
+		"max_subscribers", "max_members", "channels", "groups"}
 	channelKeys = []string{"default", "mode", "deny", "deny_file", "allow", "allow_file", "closed", "reason"}
 	entryKeys   = []string{"id", "until", "reason"}
 )
 
+// MaxGroupIDBytes is the longest group ID: Chat's group IDs are printable ASCII, at most 48 bytes.
+const MaxGroupIDBytes = 48
+
 type policyIn struct {
-	Default          defaultIn   `yaml:"default"`
-	Mode             modeIn      `yaml:"mode"`
-	TrustedOperators trustedList `yaml:"trusted_operators"`
-	Deny             entryList   `yaml:"deny"`
-	DenyFile         string      `yaml:"deny_file"`
-	Allow            entryList   `yaml:"allow"`
-	AllowFile        string      `yaml:"allow_file"`
-	MaxSubscribers   count       `yaml:"max_subscribers"`
-	Channels         channelsIn  `yaml:"channels"`
+	Default          defaultIn        `yaml:"default"`
+	Mode             modeIn           `yaml:"mode"`
+	TrustedOperators trustedList      `yaml:"trusted_operators"`
+	Deny             entryList        `yaml:"deny"`
+	DenyFile         string           `yaml:"deny_file"`
+	Allow            entryList        `yaml:"allow"`
+	AllowFile        string           `yaml:"allow_file"`
+	MaxSubscribers   maxSubscribersIn `yaml:"max_subscribers"`
+	MaxMembers       maxMembersIn     `yaml:"max_members"`
+	Channels         targetsIn        `yaml:"channels"`
+	Groups           targetsIn        `yaml:"groups"`
+	decidesGroups    bool             // the policy has a groups key (even null or empty)
 }
 
-type channelIn struct {
+// targetIn is the rules of a channel or a group.
+type targetIn struct {
 	Default   defaultIn `yaml:"default"`
 	Mode      modeIn    `yaml:"mode"`
 	Deny      entryList `yaml:"deny"`
@@ -126,13 +134,15 @@ func parseWith(text []byte, src *sources, notes *notes) (*Policy, error) {
 	if root == nil {
 		return nil, errors.New("is empty (write `default: allow` for a policy that allows everyone)")
 	}
-	if err := checkKeys(root, "", policyKeys, notes); err != nil {
+	fields, err := checkKeys(root, owner{}, policyKeys, notes)
+	if err != nil {
 		return nil, err
 	}
 	var in policyIn
 	if err := root.Decode(&in); err != nil {
 		return nil, strictyaml.Error(err)
 	}
+	in.decidesGroups = fields.Get("groups") != nil
 	p, err := in.build(src, notes)
 	if err != nil {
 		return nil, err
@@ -163,7 +173,8 @@ func (s *sources) read(name string) ([]byte, error) {
 }
 
 func (in *policyIn) build(src *sources, notes *notes) (*Policy, error) {
-	p := &Policy{maxSubscribers: int(in.MaxSubscribers), channels: make(map[string]*channel, len(in.Channels))}
+	p := &Policy{maxSubscribers: int(in.MaxSubscribers), maxMembers: int(in.MaxMembers), decidesGroups: in.decidesGroups,
+		channels: make(map[string]*target, len(in.Channels))}
 	for _, op := range in.TrustedOperators {
 		if isPattern(op.id) {
 			return nil, fmt.Errorf("line %d: trusted_operators: %q: trusted operators are exact IDs, not patterns", op.line, op.id)
@@ -174,11 +185,11 @@ func (in *policyIn) build(src *sources, notes *notes) (*Policy, error) {
 		p.trusted[op.id] = struct{}{}
 		notes.trustedOperator(op)
 	}
-	deny, err := buildList("", "deny", in.Deny, in.DenyFile, src, notes)
+	deny, err := buildList(owner{}, "deny", in.Deny, in.DenyFile, src, notes)
 	if err != nil {
 		return nil, err
 	}
-	allow, err := buildList("", "allow", in.Allow, in.AllowFile, src, notes)
+	allow, err := buildList(owner{}, "allow", in.Allow, in.AllowFile, src, notes)
 	if err != nil {
 		return nil, err
 	}
@@ -188,36 +199,59 @@ func (in *policyIn) build(src *sources, notes *notes) (*Policy, error) {
 	}
 	p.addLists(deny, allow)
 	for _, named := range in.Channels {
-		c := named.channel
-		chDeny, err := buildList(named.id, "deny", c.Deny, c.DenyFile, src, notes)
+		t, err := p.buildTarget(owner{sectionChannels, named.id}, named.rules, src, notes)
 		if err != nil {
 			return nil, err
 		}
-		chAllow, err := buildList(named.id, "allow", c.Allow, c.AllowFile, src, notes)
+		p.channels[named.id] = t
+	}
+	if p.decidesGroups {
+		p.groups = make(map[string]*target, len(in.Groups))
+	}
+	for _, named := range in.Groups {
+		t, err := p.buildTarget(owner{sectionGroups, named.id}, named.rules, src, notes)
 		if err != nil {
 			return nil, err
 		}
-		p.addLists(chDeny, chAllow)
-		ch := &channel{closed: c.Closed, reason: c.Reason}
-		if ch.closed && ch.reason == "" {
-			ch.reason = fmt.Sprintf("Official Channel %s is not accepting subscribers", named.id)
-		}
-		ch.deny = slices.Clone(p.global.deny)
-		if chDeny != nil {
-			ch.deny = append(ch.deny, chDeny)
-		}
-		ch.allow = p.global.allow
-		if chAllow != nil {
-			ch.allow = chAllow
-		}
-		ch.def = p.global.def
-		if c.Default.set {
-			ch.def = &defaultRule{channel: named.id, allow: c.Default.allow}
-		}
-		ch.shadow = c.Mode.shadowOr(p.global.shadow)
-		p.channels[named.id] = ch
+		p.groups[named.id] = t
 	}
 	return p, nil
+}
+
+// buildTarget makes the rules of a channel or a group, o, from its keys c: its deny list is added
+// to the top level's, and its allow list, default and mode replace the top level's when it has
+// them.
+func (p *Policy) buildTarget(o owner, c targetIn, src *sources, notes *notes) (*target, error) {
+	deny, err := buildList(o, "deny", c.Deny, c.DenyFile, src, notes)
+	if err != nil {
+		return nil, err
+	}
+	allow, err := buildList(o, "allow", c.Allow, c.AllowFile, src, notes)
+	if err != nil {
+		return nil, err
+	}
+	p.addLists(deny, allow)
+	t := &target{closed: c.Closed, reason: c.Reason}
+	if t.closed && t.reason == "" {
+		t.reason = fmt.Sprintf("Official Channel %s is not accepting subscribers", o.id)
+		if o.section == sectionGroups {
+			t.reason = fmt.Sprintf("Group %s is not accepting members", o.id)
+		}
+	}
+	t.deny = slices.Clone(p.global.deny)
+	if deny != nil {
+		t.deny = append(t.deny, deny)
+	}
+	t.allow = p.global.allow
+	if allow != nil {
+		t.allow = allow
+	}
+	t.def = p.global.def
+	if c.Default.set {
+		t.def = &defaultRule{owner: o, allow: c.Default.allow}
+	}
+	t.shadow = c.Mode.shadowOr(p.global.shadow)
+	return t, nil
 }
 
 func (p *Policy) addLists(lists ...*list) {
@@ -228,10 +262,10 @@ func (p *Policy) addLists(lists ...*list) {
 	}
 }
 
-// buildList makes the list of a key (deny or allow, at the top level or on channel) from its
-// inline entries and its file's; it returns nil for an empty list.
-func buildList(channel, key string, inline entryList, file string, src *sources, notes *notes) (*list, error) {
-	l := &list{channel: channel, key: key, file: file}
+// buildList makes the list of a key (deny or allow, of the top level, a channel or a group) from
+// its inline entries and its file's; it returns nil for an empty list.
+func buildList(o owner, key string, inline entryList, file string, src *sources, notes *notes) (*list, error) {
+	l := &list{owner: o, key: key, file: file}
 	var data []byte
 	if file != "" {
 		var err error
@@ -295,46 +329,86 @@ func buildList(channel, key string, inline entryList, file string, src *sources,
 }
 
 // checkKeys rejects a mapping's unknown and repeated keys (strictyaml.Mapping), and checks each
-// channel's keys too. channel is the channel whose keys these are, "" for the policy's. Where each
-// key is goes to notes.
-func checkKeys(node *yaml.Node, channel string, known []string, notes *notes) error {
+// channel's and group's keys too. o is whose keys these are: the policy's (the zero owner), a
+// channel's or a group's. Where each key is goes to notes. It returns the mapping's fields.
+func checkKeys(node *yaml.Node, o owner, known []string, notes *notes) (strictyaml.Fields, error) {
 	what := "the policy"
-	if channel != "" {
-		what = fmt.Sprintf("channel %q", channel)
+	switch o.section {
+	case sectionChannels:
+		what = fmt.Sprintf("channel %q", o.id)
+	case sectionGroups:
+		what = fmt.Sprintf("group %q", o.id)
 	}
 	fields, err := strictyaml.Mapping(node, what, known)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, f := range fields {
-		notes.key(keyPath(channel, f.Key), f.Line)
-		if f.Key == "channels" && channel == "" {
-			if err := checkChannels(f.Value, notes); err != nil {
-				return err
-			}
+		notes.key(o.path(f.Key), f.Line)
+		if o.section != "" {
+			continue
+		}
+		switch f.Key {
+		case sectionChannels:
+			err = checkTargets(f.Value, sectionChannels, checkChannelID, notes)
+		case sectionGroups:
+			err = checkTargets(f.Value, sectionGroups, checkGroupID, notes)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return fields, nil
+}
+
+// checkTargets checks the channels or groups key: a mapping (or null) of IDs, each checked by
+// checkID, to their rules.
+func checkTargets(node *yaml.Node, section string, checkID func(id string) error, notes *notes) error {
+	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+		return nil
+	}
+	if node.Kind != yaml.MappingNode {
+		if section == sectionGroups {
+			return fmt.Errorf("line %d: groups must be a mapping of group IDs to their rules ({} for none)", node.Line)
+		}
+		return fmt.Errorf("line %d: channels must be a mapping of Official Channel IDs to their rules", node.Line)
+	}
+	// A channel or group given twice is refused as any repeated key: the last rules would
+	// silently win.
+	targets, err := strictyaml.Mapping(node, section, nil)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		if err := checkID(t.Key); err != nil {
+			return fmt.Errorf("line %d: %w", t.Line, err)
+		}
+		if _, err := checkKeys(t.Value, owner{section, t.Key}, channelKeys, notes); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func checkChannels(node *yaml.Node, notes *notes) error {
-	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
-		return nil
+func checkChannelID(id string) error {
+	if !strings.HasPrefix(id, ChannelPrefix) {
+		return fmt.Errorf("channel %q: Official Channel IDs start with %q", id, ChannelPrefix)
 	}
-	if node.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: channels must be a mapping of Official Channel IDs to their rules", node.Line)
+	return nil
+}
+
+// checkGroupID holds a group ID to what Chat's group IDs are: a typo (a tab, a stray character)
+// must not make a rule that no group ever matches.
+func checkGroupID(id string) error {
+	if strings.HasPrefix(id, ChannelPrefix) {
+		return fmt.Errorf("group %q: this is an Official Channel ID: put it under channels", id)
 	}
-	// A channel given twice is refused as any repeated key: the last rules would silently win.
-	channels, err := strictyaml.Mapping(node, "channels", nil)
-	if err != nil {
-		return err
+	if id == "" || len(id) > MaxGroupIDBytes {
+		return fmt.Errorf("group %q: group IDs are 1 to %d characters long", id, MaxGroupIDBytes)
 	}
-	for _, c := range channels {
-		if !strings.HasPrefix(c.Key, ChannelPrefix) {
-			return fmt.Errorf("line %d: channel %q: Official Channel IDs start with %q", c.Line, c.Key, ChannelPrefix)
-		}
-		if err := checkKeys(c.Value, c.Key, channelKeys, notes); err != nil {
-			return err
+	for _, c := range []byte(id) {
+		if c < 0x20 || c > 0x7e {
+			return fmt.Errorf("group %q: group IDs are printable ASCII characters (letters, digits, punctuation, spaces)", id)
 		}
 	}
 	return nil
@@ -485,36 +559,51 @@ func (l *trustedList) UnmarshalYAML(node *yaml.Node) error {
 	return nil
 }
 
-// count is a non-negative whole number.
-type count int
+// maxSubscribersIn and maxMembersIn are max_subscribers and max_members: whole numbers, 0 or more.
+type (
+	maxSubscribersIn int
+	maxMembersIn     int
+)
 
-func (c *count) UnmarshalYAML(node *yaml.Node) error {
+func (c *maxSubscribersIn) UnmarshalYAML(node *yaml.Node) error {
+	n, err := count(node, "max_subscribers")
+	*c = maxSubscribersIn(n)
+	return err
+}
+
+func (c *maxMembersIn) UnmarshalYAML(node *yaml.Node) error {
+	n, err := count(node, "max_members")
+	*c = maxMembersIn(n)
+	return err
+}
+
+// count reads the value of key, a non-negative whole number.
+func count(node *yaml.Node, key string) (int, error) {
 	var n int
 	if err := node.Decode(&n); err != nil || n < 0 {
-		return fmt.Errorf("line %d: max_subscribers must be a whole number, 0 or more, not %q", node.Line, node.Value)
+		return 0, fmt.Errorf("line %d: %s must be a whole number, 0 or more, not %q", node.Line, key, node.Value)
 	}
-	*c = count(n)
-	return nil
+	return n, nil
 }
 
-// channelsIn keeps the channels in file order with their IDs.
-type channelsIn []namedChannel
+// targetsIn keeps the channels or groups in file order with their IDs.
+type targetsIn []namedTarget
 
-type namedChannel struct {
-	id      string
-	channel channelIn
+type namedTarget struct {
+	id    string
+	rules targetIn
 }
 
-func (cs *channelsIn) UnmarshalYAML(node *yaml.Node) error {
+func (ts *targetsIn) UnmarshalYAML(node *yaml.Node) error {
 	if node.Kind != yaml.MappingNode {
-		return nil // checkChannels has accepted only null here
+		return nil // checkTargets has accepted only null here
 	}
 	for i := 0; i+1 < len(node.Content); i += 2 {
-		var c channelIn
-		if err := node.Content[i+1].Decode(&c); err != nil {
+		var t targetIn
+		if err := node.Content[i+1].Decode(&t); err != nil {
 			return strictyaml.Error(err)
 		}
-		*cs = append(*cs, namedChannel{id: node.Content[i].Value, channel: c})
+		*ts = append(*ts, namedTarget{id: node.Content[i].Value, rules: t})
 	}
 	return nil
 }

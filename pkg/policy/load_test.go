@@ -17,7 +17,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "Empty", text: "", want: "policy p.yaml: is empty (write `default: allow` for a policy that allows everyone)"},
 		{name: "OnlyComments", text: "# nothing\n", want: "policy p.yaml: is empty"},
 		{name: "NotMapping", text: "- deny\n", want: "policy p.yaml: line 1: the policy must be a mapping of keys"},
-		{name: "UnknownKey", text: "default: allow\ndenny: [x]\n", want: `policy p.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, channels)`},
+		{name: "UnknownKey", text: "default: allow\ndenny: [x]\n", want: `policy p.yaml: line 2: unknown key "denny" in the policy (known keys: default, mode, trusted_operators, deny, deny_file, allow, allow_file, max_subscribers, max_members, channels, groups)`},
 		{name: "UnknownChannelKey", text: "channels:\n  \"@TOA#_a\":\n    closd: true\n", want: `policy p.yaml: line 3: unknown key "closd" in channel "@TOA#_a"`},
 		{name: "RepeatedKey", text: "deny: [a]\ndeny: [b]\n", want: `policy p.yaml: line 2: key "deny" is given twice in the policy (first at line 1)`},
 		{name: "RepeatedChannel", text: "channels:\n  \"@TOA#_a\": {closed: true}\n  \"@TOA#_a\": {default: allow}\n",

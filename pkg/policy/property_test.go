@@ -203,15 +203,20 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		d := p.Decide("@TOA#_a", "op", []string{"jared", "", "jared"})
-		if d.Rejected {
-			return
-		}
-		if !slices.Contains(d.Refused, "") {
-			t.Fatalf("an empty subscriber was not refused: %+v", d)
-		}
-		if len(d.Refused) > 2 {
-			t.Fatalf("refused more IDs than the request had: %+v", d)
+		for _, d := range []Decision{
+			p.Decide("@TOA#_a", "op", []string{"jared", "", "jared"}),
+			p.DecideGroupAt(time.Now(), "g", "op", []string{"jared", "", "jared"}),
+			p.DecideApplicationAt(time.Now(), "g", ""),
+		} {
+			if d.Rejected || d.Trusted {
+				continue
+			}
+			if !slices.Contains(d.Refused, "") {
+				t.Fatalf("an empty subscriber was not refused: %+v", d)
+			}
+			if len(d.Refused) > 2 {
+				t.Fatalf("refused more IDs than the request had: %+v", d)
+			}
 		}
 	})
 }
@@ -266,6 +271,8 @@ func FuzzIndexDecidesAsParsed(f *testing.F) {
 	f.Add("deny_file: l.txt\ndeny: [a, {id: \"b*\", until: \"2026-12-01T00:00:00Z\"}]\n", "#@ reason=x\nc\nd*\n\n# e\n  f  \n", "c")
 	f.Add("allow_file: l.txt\nchannels:\n  \"@TOA#_a\":\n    mode: shadow\n    deny_file: l.txt\n", "#@ until=2026-12-01T00:00:00Z\nx\nx\n", "x")
 	f.Add("deny: [a, a, \"a*\", {id: a, reason: r}]\n", "", "a")
+	f.Add("max_members: 2\ngroups:\n  g:\n    allow_file: l.txt\n    default: refuse\n  \"@TGS#a\": {closed: true, mode: shadow}\n", "x\n#@ reason=y\nb*\n", "b1")
+	f.Add("groups: {}\ntrusted_operators: [op]\n", "", "")
 	f.Fuzz(func(t *testing.T, policyText, list, id string) {
 		files := memFiles{"p.yaml": []byte(policyText), "l.txt": []byte(list)}
 		parsed, err := ParseFrom(files["p.yaml"], "p.yaml", files)
@@ -286,16 +293,25 @@ func FuzzIndexDecidesAsParsed(f *testing.F) {
 			ids = append(ids, strings.TrimSpace(line))
 		}
 		for _, at := range []time.Time{time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)} {
-			for _, ch := range []string{"@TOA#_a", "@TOA#_b"} {
-				want, got := parsed.DecideAt(at, ch, "op", ids), indexed.DecideAt(at, ch, "op", ids)
-				if !reflect.DeepEqual(want, got) {
-					t.Fatalf("index decides %+v, parsed %+v", got, want)
-				}
-				for i := range want.Subscribers {
-					if w, g := want.Subscribers[i].Rule.String(), got.Subscribers[i].Rule.String(); w != g {
-						t.Fatalf("index says %s, parsed %s", g, w)
+			for _, target := range []string{"@TOA#_a", "@TOA#_b", "g", "@TGS#a"} {
+				for _, decide := range []func(*Policy) Decision{
+					func(p *Policy) Decision { return p.DecideAt(at, target, "op", ids) },
+					func(p *Policy) Decision { return p.DecideGroupAt(at, target, "op", ids) },
+					func(p *Policy) Decision { return p.DecideApplicationAt(at, target, id) },
+				} {
+					want, got := decide(parsed), decide(indexed)
+					if !reflect.DeepEqual(want, got) {
+						t.Fatalf("index decides %+v, parsed %+v", got, want)
+					}
+					for i := range want.Subscribers {
+						if w, g := want.Subscribers[i].Rule.String(), got.Subscribers[i].Rule.String(); w != g {
+							t.Fatalf("index says %s, parsed %s", g, w)
+						}
 					}
 				}
+			}
+			if parsed.DecidesGroups() != indexed.DecidesGroups() || parsed.Info().Counts != indexed.Info().Counts {
+				t.Fatalf("index holds %v, %+v; parsed %v, %+v", indexed.DecidesGroups(), indexed.Info().Counts, parsed.DecidesGroups(), parsed.Info().Counts)
 			}
 		}
 	})

@@ -42,7 +42,7 @@ func TestReportJSON(t *testing.T) {
 		"message": `trusted operator "mod_1" is also denied by deny "mod_*" (testdata/check.yaml line 7): its requests are allowed in full, but it is refused as a subscriber`},
 		got.Warnings[0])
 
-	counts, err := json.Marshal(Counts{ExactIDs: 1, Patterns: 2, Channels: 3, TrustedOperators: 4})
+	counts, err := json.Marshal(Counts{ExactIDs: 1, Patterns: 2, Channels: 3, Groups: 5, TrustedOperators: 4})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"exact_ids":1,"patterns":2,"channels":3,"trusted_operators":4}`, string(counts))
+	assert.JSONEq(t, `{"exact_ids":1,"patterns":2,"channels":3,"groups":5,"trusted_operators":4}`, string(counts))
 }

@@ -18,10 +18,18 @@ const (
 	RuleTrustedOperator
 	// RuleClosedChannel: the channel is closed; the request is rejected.
 	RuleClosedChannel
+	// RuleClosedGroup: the group is closed; the invitation or application is rejected.
+	RuleClosedGroup
 	// RuleMaxSubscribers: the request has more than max_subscribers subscribers; it is rejected.
 	RuleMaxSubscribers
+	// RuleMaxMembers: the invitation has more than max_members members; it is rejected.
+	RuleMaxMembers
 	// RuleEmptySubscriber: the Subscriber_Account is empty; it is refused.
 	RuleEmptySubscriber
+	// RuleEmptyMember: an invited Member_Account is empty; it is refused.
+	RuleEmptyMember
+	// RuleEmptyRequestor: the Requestor_Account of an application is empty; it is refused.
+	RuleEmptyRequestor
 	// RuleDeny: an entry of a deny list matches; the subscriber is refused.
 	RuleDeny
 	// RuleAllow: an entry of the allow list that applies matches; the subscriber is allowed.
@@ -46,8 +54,8 @@ type Rule struct {
 
 // defaultRule is a default: allow or refuse, where the policy sets it.
 type defaultRule struct {
-	channel string // "" at the top level
-	allow   bool
+	owner owner
+	allow bool
 }
 
 // Kind is which rule decided.
@@ -56,7 +64,8 @@ func (r Rule) Kind() RuleKind { return r.kind }
 // Refuses reports whether the rule refuses the subscriber (or rejects the request).
 func (r Rule) Refuses() bool {
 	switch r.kind {
-	case RuleClosedChannel, RuleMaxSubscribers, RuleEmptySubscriber, RuleDeny, RuleAllowNoMatch:
+	case RuleClosedChannel, RuleClosedGroup, RuleMaxSubscribers, RuleMaxMembers,
+		RuleEmptySubscriber, RuleEmptyMember, RuleEmptyRequestor, RuleDeny, RuleAllowNoMatch:
 		return true
 	case RuleDefault:
 		return !r.def.allow
@@ -99,10 +108,15 @@ func (r Rule) Until() (time.Time, bool) {
 //
 //	trusted operator
 //	closed channel
+//	closed group
 //	max_subscribers
+//	max_members
 //	empty Subscriber_Account
+//	empty Member_Account
+//	empty Requestor_Account
 //	deny "spammer42"
 //	channels."@TOA#_news".deny "bot_*"
+//	groups."@TGS#_team".deny "bot_*"
 //	deny_file lists/banned.txt line 17 "jared"
 //	deny "spammer42" until 2026-12-01T00:00:00Z reason "spam wave"
 //	allow "vip_*"
@@ -110,6 +124,7 @@ func (r Rule) Until() (time.Time, bool) {
 //	channels."@TOA#_premium".allow list (no match)
 //	default: refuse
 //	channels."@TOA#_news".default: allow
+//	groups."@TGS#_team".default: refuse
 //
 // The zero Rule is "".
 func (r Rule) String() string {
@@ -118,17 +133,25 @@ func (r Rule) String() string {
 		return "trusted operator"
 	case RuleClosedChannel:
 		return "closed channel"
+	case RuleClosedGroup:
+		return "closed group"
 	case RuleMaxSubscribers:
 		return "max_subscribers"
+	case RuleMaxMembers:
+		return "max_members"
 	case RuleEmptySubscriber:
 		return "empty Subscriber_Account"
+	case RuleEmptyMember:
+		return "empty Member_Account"
+	case RuleEmptyRequestor:
+		return "empty Requestor_Account"
 	case RuleAllowNoMatch:
 		return r.list.name() + " list (no match)"
 	case RuleDefault:
 		if r.def.allow {
-			return keyPath(r.def.channel, "default") + ": allow"
+			return r.def.owner.path("default") + ": allow"
 		}
-		return keyPath(r.def.channel, "default") + ": refuse"
+		return r.def.owner.path("default") + ": refuse"
 	case RuleDeny, RuleAllow:
 		return r.list.describe(r.list.entry(r.entry), true)
 	}
@@ -183,11 +206,13 @@ func (l *list) describe(e entryInfo, withEntry bool) string {
 	return b.String()
 }
 
-// Verdict is the decision about one subscriber of a request.
+// Verdict is the decision about one subscriber of a request (or one member of a group request).
 type Verdict struct {
-	// ID is the subscriber's Subscriber_Account.
+	// ID is the subscriber's Subscriber_Account (the member's Member_Account, the applicant's
+	// Requestor_Account).
 	ID string `json:"id"`
-	// Refused is true when the subscriber may not subscribe: refused, or in a rejected request.
+	// Refused is true when the subscriber may not subscribe (the member may not join): refused, or
+	// in a rejected request.
 	Refused bool `json:"refused"`
 	// Rule is the rule that decided.
 	Rule Rule `json:"rule"`

@@ -238,16 +238,21 @@ func executableDir() string {
 }
 
 // policyFacts are what a log line says about a policy besides its revision: whether it was read
-// from its prepared index (if not, why not) and how many entries it holds.
+// from its prepared index (if not, why not) and how many entries it holds (and groups, when it
+// decides the group webhooks).
 func policyFacts(p *policy.Policy) []slog.Attr {
 	info := p.Info()
 	facts := []slog.Attr{slog.Bool("indexed", info.Indexed)}
 	if info.IndexIgnored != nil {
 		facts = append(facts, slog.String("index_ignored", info.IndexIgnored.Error()))
 	}
-	return append(facts,
+	facts = append(facts,
 		slog.Int("exact_ids", info.Counts.ExactIDs), slog.Int("patterns", info.Counts.Patterns),
-		slog.Int("channels", info.Counts.Channels), slog.Int("trusted_operators", info.Counts.TrustedOperators))
+		slog.Int("channels", info.Counts.Channels))
+	if p.DecidesGroups() { // only then: a groups count says the group webhooks are decided
+		facts = append(facts, slog.Int("groups", info.Counts.Groups))
+	}
+	return append(facts, slog.Int("trusted_operators", info.Counts.TrustedOperators))
 }
 
 // ms is a duration in milliseconds, to the microsecond, as the gate's log lines give them.

@@ -18,7 +18,8 @@ const (
 	ParamRequestTime     = "RequestTime"
 )
 
-// CommandBeforeAddSubscriber is the command subgate answers: "Before Official Channel Is Subscribed".
+// CommandBeforeAddSubscriber is the command of "Before Official Channel Is Subscribed", which
+// subgate always decides. (The group commands it decides when its policy says so are in groups.go.)
 const CommandBeforeAddSubscriber = "OfficialAccount.CallbackBeforeAddSubscriber"
 
 // ActionStatus values of an Answer.
@@ -35,15 +36,25 @@ const (
 
 // Answer is the JSON object every webhook answer carries.
 type Answer struct {
-	ActionStatus string   `json:"ActionStatus"`
-	ErrorCode    int      `json:"ErrorCode"`
-	ErrorInfo    string   `json:"ErrorInfo"`
-	Refused      []string `json:"RefusedSubscribers_Account,omitempty"`
+	ActionStatus string `json:"ActionStatus"`
+	ErrorCode    int    `json:"ErrorCode"`
+	ErrorInfo    string `json:"ErrorInfo"`
+	// Refused are the subscribers refused by an answer to CallbackBeforeAddSubscriber.
+	Refused []string `json:"RefusedSubscribers_Account,omitempty"`
+	// RefusedMembers are the users refused by an answer to CallbackBeforeInviteJoinGroup.
+	RefusedMembers []string `json:"RefusedMembers_Account,omitempty"`
 }
 
-// Proceed is the answer that lets the request go on, refusing the listed subscribers (if any).
+// Proceed is the answer that lets a CallbackBeforeAddSubscriber request go on, refusing the listed
+// subscribers (if any).
 func Proceed(refused []string) Answer {
 	return Answer{ActionStatus: StatusOK, ErrorCode: CodeProceed, Refused: refused}
+}
+
+// ProceedMembers is the answer that lets a CallbackBeforeInviteJoinGroup request go on, refusing
+// the listed members (if any): they are not added, the others are.
+func ProceedMembers(refused []string) Answer {
+	return Answer{ActionStatus: StatusOK, ErrorCode: CodeProceed, RefusedMembers: refused}
 }
 
 // Reject is the answer that rejects the whole request for a policy reason.
@@ -67,26 +78,16 @@ type AddSubscriber struct {
 	Subscribers []string
 }
 
-// ErrBadBody is wrapped by every error ParseAddSubscriber returns.
+// ErrBadBody is wrapped by every error the Parse functions return.
 var ErrBadBody = errors.New("bad request body")
 
 // ParseAddSubscriber decodes and checks the body of a CallbackBeforeAddSubscriber request.
 // The body must be one JSON object in valid UTF-8 with a string Official_Account and an array
 // SubscribeAccountList of objects; optional fields, when present, must have their documented types.
 func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
-	if !utf8.Valid(body) {
-		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrBadBody)
-	}
-	var raw addSubscriberIn
-	// A body that is one JSON object and nothing more (the common case) decodes in one pass; any
-	// other is decoded again by a Decoder, whose errors say what is wrong with it.
-	if err := json.Unmarshal(body, &raw); err != nil {
-		if err := decodeStrictly(body, &raw); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkStructure(body); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadBody, err)
+	raw, err := decodeBody[addSubscriberIn](body)
+	if err != nil {
+		return nil, err
 	}
 	if raw.OfficialAccount == nil {
 		return nil, fmt.Errorf("%w: Official_Account is missing", ErrBadBody)
@@ -94,13 +95,7 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 	if raw.SubscribeAccountList == nil || *raw.SubscribeAccountList == nil {
 		return nil, fmt.Errorf("%w: SubscribeAccountList is missing", ErrBadBody)
 	}
-	req := &AddSubscriber{Channel: *raw.OfficialAccount}
-	if raw.CallbackCommand != nil {
-		req.CallbackCommand = *raw.CallbackCommand
-	}
-	if raw.OperatorAccount != nil {
-		req.Operator = *raw.OperatorAccount
-	}
+	req := &AddSubscriber{Channel: *raw.OfficialAccount, CallbackCommand: value(raw.CallbackCommand), Operator: value(raw.OperatorAccount)}
 	list := *raw.SubscribeAccountList
 	req.Subscribers = make([]string, len(list))
 	for i, s := range list {
@@ -110,6 +105,33 @@ func ParseAddSubscriber(body []byte) (*AddSubscriber, error) {
 		req.Subscribers[i] = s.Account
 	}
 	return req, nil
+}
+
+// decodeBody decodes a webhook body into a T, strictly: the body must be valid UTF-8 and one JSON
+// object whose fields have the types T gives them (an error names the field), with no key given
+// twice in any object and no absurd nesting (checkStructure).
+func decodeBody[T any](body []byte) (*T, error) {
+	if !utf8.Valid(body) {
+		return nil, fmt.Errorf("%w: body is not valid UTF-8", ErrBadBody)
+	}
+	raw := new(T)
+	// A body that is one JSON object and nothing more (the common case) decodes in one pass; any
+	// other is decoded again by a Decoder, whose errors say what is wrong with it.
+	if err := json.Unmarshal(body, raw); err != nil {
+		return nil, decodeStrictly(body, new(T))
+	}
+	if err := checkStructure(body); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadBody, err)
+	}
+	return raw, nil
+}
+
+// value is *s, or "" for nil.
+func value(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // Command reads only the CallbackCommand of a webhook body ("" when absent), for a body that arrives
@@ -143,9 +165,9 @@ type subscriberIn struct {
 	Account string `json:"Subscriber_Account"`
 }
 
-// decodeStrictly decodes a body that json.Unmarshal refused, and says why it is not one JSON object.
-func decodeStrictly(body []byte, raw *addSubscriberIn) error {
-	*raw = addSubscriberIn{}
+// decodeStrictly decodes a body that json.Unmarshal refused into raw (zero), and says why it is not
+// one JSON object of raw's shape.
+func decodeStrictly(body []byte, raw any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(raw); err != nil {
 		return fmt.Errorf("%w: %s", ErrBadBody, describeJSONError(err))
