@@ -89,8 +89,17 @@ func writeVerdicts(w io.Writer, d *policy.Decision, indent string) {
 	_ = tw.Flush()
 }
 
+// decisionMode is the mode of the channel a decision was made on: policy.ModeShadow or
+// policy.ModeEnforce.
+func decisionMode(d *policy.Decision) string {
+	if d.Shadow {
+		return policy.ModeShadow
+	}
+	return policy.ModeEnforce
+}
+
 // summary is the closing line of a decision on channel: who was refused, or why the request was
-// rejected, and the policy's revision.
+// rejected, the policy's revision and the channel's mode.
 func summary(d *policy.Decision, channel string, revision string) string {
 	refused := 0
 	for _, v := range d.Subscribers {
@@ -112,7 +121,7 @@ func summary(d *policy.Decision, channel string, revision string) string {
 	default:
 		s = fmt.Sprintf("%s refused on %s", of, channel)
 	}
-	return s + " (policy " + revision + ")"
+	return s + " (policy " + revision + ", mode " + decisionMode(d) + ")"
 }
 
 // showID shows a subscriber ID as it is, or quoted when it is empty or holds a blank or a character

@@ -21,15 +21,16 @@ Eval answers a request to add SUBSCRIBERs to the Official Channel CHANNEL (an ID
 asked by the operator -operator) as a function deciding by POLICY answers it, through the same code.
 It prints the function's webhook answer, the same JSON byte for byte; then, for each subscriber, whether
 it is refused or allowed and the rule that decided, in the words of the log (docs/policy.md); then a
-summary. In shadow mode the answer lets everyone through, and eval says who would have been refused.
+summary, with the policy's revision and the channel's mode (enforce or shadow). In shadow mode the
+answer lets everyone through, and eval says who would have been refused.
 
 POLICY is a policy file (with its list files and prepared index beside it) or a bundle. With -body,
 the request is a webhook body read from FILE instead, such as one a console test sends
 (deploy/sample-request.json). Expiring entries are decided as of -at, else now.
 
 -json prints one JSON document instead: {"answer": {...}, "subscribers": [{"id", "refused", "rule"}],
-"mode": "shadow" (in shadow mode only), "policy": revision}. A subscriber's "refused" is the policy's
-decision; in shadow mode the answer lets it through all the same.`,
+"mode": "enforce" or "shadow" (the channel's), "policy": revision}. A subscriber's "refused" is the
+policy's decision; in shadow mode the answer lets it through all the same.`,
 	exit: "0 the policy decided the request; 1 it did not (POLICY or FILE cannot be read or is invalid, or\n" +
 		"the body is not a request the policy decides: the function's answer is printed all the same); 2 bad usage.",
 	examples: []string{
@@ -52,7 +53,7 @@ decision; in shadow mode the answer lets it through all the same.`,
 type evalDocument struct {
 	Answer      json.RawMessage  `json:"answer"`
 	Subscribers []policy.Verdict `json:"subscribers"`
-	Mode        string           `json:"mode,omitempty"`
+	Mode        string           `json:"mode,omitempty"` // "" only when the policy decided nothing
 	Policy      string           `json:"policy"`
 }
 
@@ -99,9 +100,7 @@ func runEval(c *cli, o *options, args []string) int {
 			if d.Subscribers != nil {
 				doc.Subscribers = d.Subscribers
 			}
-			if d.Shadow {
-				doc.Mode = "shadow"
-			}
+			doc.Mode = decisionMode(d)
 		}
 		if err := writeJSON(c.stdout, doc); err != nil {
 			return c.fail(err)

@@ -16,6 +16,9 @@ import (
 type Report struct {
 	// Revision is the policy's (see Info.Revision).
 	Revision string `json:"revision"`
+	// Mode is how the policy's decisions apply, in words (Mode.String): "enforce",
+	// "enforce (shadow on 2 channels)", "shadow".
+	Mode string `json:"mode"`
 	// Lists has each deny and allow list, in the order the policy names them.
 	Lists []ListSummary `json:"lists"`
 	// Channels and TrustedOperators are how many the policy names.
@@ -75,10 +78,14 @@ const (
 	WarnAllowListEmptied
 	// WarnExpired: an entry's until has passed; it no longer applies.
 	WarnExpired
+	// WarnShadow: the policy, or a channel, is in shadow mode: its rules only log whom they would
+	// refuse, and everyone may subscribe. A policy shipped in shadow mode by mistake refuses nobody;
+	// one in shadow mode on purpose does what it says, so subgate check counts it only with -strict.
+	WarnShadow
 )
 
 // String is the kind in words: allowed_and_denied, repeated, redundant, trusted_denied,
-// allow_list_emptied, expired.
+// allow_list_emptied, expired, shadow.
 func (k WarningKind) String() string {
 	switch k {
 	case WarnAllowedAndDenied:
@@ -93,6 +100,8 @@ func (k WarningKind) String() string {
 		return "allow_list_emptied"
 	case WarnExpired:
 		return "expired"
+	case WarnShadow:
+		return "shadow"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -276,6 +285,29 @@ func (c *checker) run() {
 	}
 	c.checkAllowedAndDenied()
 	c.checkTrusted()
+	c.checkShadow()
+}
+
+// checkShadow warns of shadow mode: the policy's own, at its mode: key, or else each channel's in
+// shadow mode, at the channel's mode: key.
+func (c *checker) checkShadow() {
+	if m := c.p.Mode(); m.Shadow {
+		msg := "mode: shadow: the rules only log whom they would refuse, and everyone may subscribe"
+		if m.Others == 1 {
+			msg += " (except on the 1 channel in enforce mode)"
+		} else if m.Others > 1 {
+			msg += fmt.Sprintf(" (except on the %d channels in enforce mode)", m.Others)
+		}
+		c.warn(Warning{Kind: WarnShadow, File: c.policy, Line: c.notes.keys["mode"], List: "mode", Message: msg})
+		return
+	}
+	for id, ch := range c.p.channels {
+		if ch.shadow {
+			key := keyPath(id, "mode")
+			c.warn(Warning{Kind: WarnShadow, File: c.policy, Line: c.notes.keys[key], List: key,
+				Message: fmt.Sprintf("channel %q is in shadow mode: its rules only log whom they would refuse, and everyone may subscribe to it", id)})
+		}
+	}
 }
 
 func (c *checker) checkExpired(l *list) {
@@ -505,7 +537,7 @@ func (c *checker) checkTrusted() {
 }
 
 func (c *checker) report() *Report {
-	r := &Report{Revision: c.p.info.Revision, Channels: len(c.p.channels), TrustedOperators: len(c.p.trusted)}
+	r := &Report{Revision: c.p.info.Revision, Mode: c.p.Mode().String(), Channels: len(c.p.channels), TrustedOperators: len(c.p.trusted)}
 	for _, l := range c.p.lists {
 		s := ListSummary{Name: l.name(), File: l.file, ExactIDs: l.exact.n, Patterns: len(l.patterns)}
 		for e := range uint32(l.exact.m) {
