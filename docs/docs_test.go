@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/policy"
 )
 
@@ -339,4 +340,28 @@ func anchors(t *testing.T, file string) []string {
 		out = append(out, strings.ReplaceAll(drop.ReplaceAllString(heading, ""), " ", "-"))
 	}
 	return out
+}
+
+// TestVersionsAgree holds the version to one place, internal/version/VERSION: the CHANGELOG's
+// latest release is it, and every subgate version a page shows is it (as a release build reports
+// it, or a build between releases with its commit, v0.1.0+1b914b1c3e5f).
+func TestVersionsAgree(t *testing.T) {
+	release := version.Release()
+	changelog, err := os.ReadFile("../CHANGELOG.md")
+	require.NoError(t, err)
+	latest := regexp.MustCompile(`(?m)^## \[(\d+\.\d+\.\d+)\]`).FindStringSubmatch(string(changelog))
+	require.NotNil(t, latest, "CHANGELOG.md has a release")
+	assert.Equal(t, release, "v"+latest[1], "the CHANGELOG's latest release is internal/version/VERSION")
+
+	shown := regexp.MustCompile(`\bv\d+\.\d+\.\d+\b`)
+	found := 0
+	for _, page := range pages(t) {
+		data, err := os.ReadFile(filepath.Join("..", page))
+		require.NoError(t, err)
+		for _, v := range shown.FindAllString(string(data), -1) {
+			found++
+			assert.Equal(t, release, v, "%s shows subgate version %s", page, v)
+		}
+	}
+	assert.NotZero(t, found, "the pages show subgate's version")
 }
