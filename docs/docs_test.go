@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -364,4 +365,47 @@ func TestVersionsAgree(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, found, "the pages show subgate's version")
+}
+
+// expiredOnPurpose: an example entry whose until is before this day (0.1.0's) is an example of an
+// entry that has expired, and says so where it is shown (subgate check's warning, say).
+var expiredOnPurpose = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// TestExampleDatesStayValid: every until an example shows (in the README, the docs and the files
+// of deploy/) is either an example of an expired entry, or lasts at least a year more, so that no
+// one copies an example and gets a ban that has already expired, and a warning. Move a date on
+// when this fails: it fails a year ahead.
+func TestExampleDatesStayValid(t *testing.T) {
+	until := regexp.MustCompile(`until(?:=|:\s*|\s+)"?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d))`)
+	files := []string{"../README.md"}
+	for _, root := range []string{".", "../deploy"} {
+		require.NoError(t, filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			switch filepath.Ext(path) {
+			case ".md", ".yaml", ".yml", ".txt", ".json":
+				files = append(files, path)
+			}
+			return nil
+		}))
+	}
+	lasting := time.Now().AddDate(1, 0, 0)
+	found := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, m := range until.FindAllStringSubmatch(line, -1) {
+				found++
+				at, err := time.Parse(time.RFC3339, m[1])
+				require.NoError(t, err, "%s:%d", file, i+1)
+				if at.Before(expiredOnPurpose) {
+					continue
+				}
+				assert.True(t, at.After(lasting), "%s:%d: the example until %s expires within a year: move it years on", file, i+1, m[1])
+			}
+		}
+	}
+	assert.NotZero(t, found, "the pages show expiring entries")
 }
