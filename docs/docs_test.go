@@ -35,6 +35,7 @@ var cloudCommands = []string{
 	"scf deploy",
 	"sam build",
 	"aws s3 cp ",
+	"aws lambda ",
 	"coscli cp ",
 }
 
