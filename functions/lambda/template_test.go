@@ -171,6 +171,37 @@ func recipe(t *testing.T, makefile, target string) string {
 	return strings.Join(lines, "\n")
 }
 
+// sam build builds in the checkout, as make does, instead of copying the whole checkout (bin/ and
+// dist/ with it) into a scratch folder first: samconfig.toml says so to the SAM CLI, whose makefile
+// workflow builds in the source when asked (aws-lambda-builders' CustomMakeWorkflow).
+func TestSamBuildsInTheCheckout(t *testing.T) {
+	settings := readSamConfig(t, string(readFile(t, repoRoot, "samconfig.toml")))
+	assert.Equal(t, "0.1", settings[""]["version"], "the configuration format the SAM CLI reads")
+	assert.Equal(t, "true", settings["default.build.parameters"]["build_in_source"])
+}
+
+// readSamConfig reads the part of TOML a samconfig.toml uses: [table] headers and key = value lines,
+// by table ("" before the first), values as written (strings without their quotes).
+func readSamConfig(t *testing.T, text string) map[string]map[string]string {
+	t.Helper()
+	settings := map[string]map[string]string{"": {}}
+	table := ""
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			table = strings.Trim(line, "[] ")
+			settings[table] = map[string]string{}
+		default:
+			key, value, ok := strings.Cut(line, "=")
+			require.True(t, ok, "samconfig.toml line %d: %q", i+1, line)
+			settings[table][strings.TrimSpace(key)] = strings.Trim(strings.TrimSpace(value), `"`)
+		}
+	}
+	return settings
+}
+
 // The policy store: with PolicyBucket and PolicyKey, the function fetches its bundle from
 // s3://PolicyBucket/PolicyKey and its role may read that one object; with neither, no URL and no
 // S3 permission; with one alone, CloudFormation refuses the stack (the template's rule).
