@@ -5,14 +5,18 @@ DEMO_APPID ?= 1400000001
 POLICY    ?= deploy/policy.example.yaml
 ADDR      ?= 127.0.0.1:8080
 
-# VERSION is what every binary reports (-version, and its start-up log line): git describe of this
-# checkout, such as v0.1.0, v0.1.0-3-gabc1234-dirty, or a bare commit before the first tag. Without
-# git or a repository it is empty, and the binaries take their version from Go's build information
-# (internal/version). GO_LDFLAGS are the link flags of every build.
-ifeq ($(origin VERSION),undefined)
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
-endif
-GO_LDFLAGS = -s -w$(if $(VERSION), -X github.com/subgate/subgate/internal/version.version=$(VERSION))
+# Every binary reports its version (-version, and its start-up log line) from one place: the release
+# in internal/version/VERSION, as it is for a build at that release's tag from a clean checkout
+# (v0.1.0), else with the commit (v0.1.0+1b914b1c3e5f, .dirty with changes): internal/version makes
+# the string from what git says here, linked in. VERSION=... sets the whole string instead, for a
+# release pipeline whose clone has no tags (make package VERSION=v0.1.0). GO_LDFLAGS are the link
+# flags of every build.
+VERSION ?=
+GIT_TAG := $(shell git describe --tags --exact-match HEAD 2>/dev/null)
+GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+GIT_DIRTY := $(if $(shell git status --porcelain 2>/dev/null),true)
+VERSION_PKG = github.com/subgate/subgate/internal/version
+GO_LDFLAGS = -s -w$(if $(VERSION), -X $(VERSION_PKG).version=$(VERSION),$(if $(GIT_COMMIT), -X $(VERSION_PKG).commit=$(GIT_COMMIT)$(if $(GIT_TAG), -X $(VERSION_PKG).tag=$(GIT_TAG))$(if $(GIT_DIRTY), -X $(VERSION_PKG).dirty=true)))
 
 # Builds for this machine: make run, make build and make events.
 LOCAL_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)"

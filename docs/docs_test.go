@@ -5,16 +5,23 @@
 package docs
 
 import (
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/subgate/subgate/internal/localrun"
 	"github.com/subgate/subgate/internal/testkit"
+	"github.com/subgate/subgate/internal/teststore"
+	"github.com/subgate/subgate/internal/version"
 	"github.com/subgate/subgate/pkg/policy"
 )
 
@@ -33,6 +40,7 @@ var cloudCommands = []string{
 	"scf deploy",
 	"sam build",
 	"aws s3 cp ",
+	"aws lambda ",
 	"coscli cp ",
 }
 
@@ -90,11 +98,14 @@ func isCloud(c string) bool {
 	return false
 }
 
-// pages are README.md and every page of docs/.
+// pages are README.md and every page of docs/ and docs/design/.
 func pages(t *testing.T) []string {
 	t.Helper()
 	found, err := filepath.Glob("*.md")
 	require.NoError(t, err)
+	design, err := filepath.Glob("design/*.md")
+	require.NoError(t, err)
+	found = append(found, design...)
 	all := []string{"README.md"}
 	for _, f := range found {
 		all = append(all, "docs/"+f)
@@ -189,11 +200,135 @@ func TestPolicyRevisionRecipe(t *testing.T) {
 	assert.Equal(t, p.Info().Revision, out[:12])
 }
 
+// livePolicyDefaults are the addresses the first section of docs/live-policy.md relies on without
+// naming them in a flag: make run's ADDR and deploy/serve's -addr.
+var livePolicyDefaults = map[string]string{"make run": "127.0.0.1:8080", "go run ./deploy/serve": "127.0.0.1:8090"}
+
+// TestLivePolicyDoc runs the first section of docs/live-policy.md, "Try it on this machine", in a
+// copy of the repository, in order, as a reader would: each command ending with & is started and
+// waited for until it listens; each other command is run; each JSON block is the answer the last
+// curl command must give, at once when it follows that command, else (after the policy changed)
+// within the refresh and a fetch, the curl sent again until it does. The page's addresses are
+// replaced by free ones.
+func TestLivePolicyDoc(t *testing.T) {
+	repo := testkit.CopyRepo(t, "..")
+	require.NoError(t, os.MkdirAll(filepath.Join(repo, "bin"), 0o755))
+	require.NoError(t, os.Symlink(teststore.Find(t), filepath.Join(repo, "bin", "versitygw")), "make test installs bin/versitygw")
+	makefile, err := os.ReadFile("../Makefile")
+	require.NoError(t, err)
+	require.Contains(t, string(makefile), "ADDR      ?= "+livePolicyDefaults["make run"])
+	serve, err := os.ReadFile("../deploy/serve/main.go")
+	require.NoError(t, err)
+	require.Contains(t, string(serve), `"addr", "`+livePolicyDefaults["go run ./deploy/serve"]+`"`)
+
+	type step struct{ command, answer string } // a command, or an answer (a JSON block)
+	var steps []step
+	for _, b := range testkit.ReadDoc(t, "../docs/live-policy.md") {
+		if b.Heading != "Try it on this machine" {
+			continue
+		}
+		switch b.Lang {
+		case "sh":
+			for line := range strings.Lines(b.Text) {
+				steps = append(steps, step{command: strings.TrimSpace(line)})
+			}
+		case "json":
+			steps = append(steps, step{answer: b.Text})
+		}
+	}
+	commands := 0
+	for _, s := range steps {
+		if s.command != "" {
+			commands++
+		}
+	}
+	require.Equal(t, 9, commands, "the section says nine commands")
+
+	// Every address on the page, and the defaults, each replaced by a free one.
+	free := map[string]string{}
+	for _, addr := range livePolicyDefaults {
+		free[addr] = ""
+	}
+	address := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for _, s := range steps {
+		for _, addr := range address.FindAllString(s.command, -1) {
+			free[addr] = ""
+		}
+	}
+	for addr := range free {
+		a, err := localrun.FreeAddr()
+		require.NoError(t, err)
+		free[addr] = a
+	}
+	rewrite := func(command string) string {
+		command = address.ReplaceAllStringFunc(command, func(addr string) string { return free[addr] })
+		command = strings.Replace(command, "go run ./deploy/serve ", "go run ./deploy/serve -addr "+free[livePolicyDefaults["go run ./deploy/serve"]]+" ", 1)
+		if strings.Contains(command, "make run") {
+			command = strings.Replace(command, "make run", "make run ADDR="+free[livePolicyDefaults["make run"]], 1)
+		}
+		return command
+	}
+	listens := regexp.MustCompile(`(?:-addr |ADDR=|--port )(127\.0\.0\.1:\d+)`)
+
+	var lastCurl, lastRun string
+	for _, s := range steps {
+		if s.answer != "" {
+			require.NotEmpty(t, lastCurl, "an answer follows a curl command")
+			if lastRun == lastCurl {
+				assert.JSONEq(t, s.answer, testkit.RunShell(t, repo, lastCurl), "the answer the page shows, to:\n%s", lastCurl)
+				continue
+			}
+			// The policy changed: the answer comes within the refresh interval and a fetch.
+			deadline := time.Now().Add(30 * time.Second)
+			var got string
+			for time.Now().Before(deadline) {
+				if got = testkit.RunShell(t, repo, lastCurl); jsonEqual(s.answer, got) {
+					break
+				}
+				time.Sleep(200 * time.Millisecond) // between tries of a poll with a deadline
+			}
+			assert.JSONEq(t, s.answer, got, "the answer once the new bundle decides, to:\n%s", lastCurl)
+			continue
+		}
+		command := rewrite(s.command)
+		lastRun = command
+		if strings.Contains(command, "curl -s -d ") {
+			lastCurl = command
+		}
+		background, ok := strings.CutSuffix(command, " &")
+		if !ok {
+			testkit.RunShell(t, repo, command)
+			continue
+		}
+		m := listens.FindStringSubmatch(background)
+		require.NotNil(t, m, "a server the page starts says where it listens: %s", background)
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", background)
+		cmd.Dir = repo
+		cmd.Env = testkit.Environ()
+		p, err := localrun.Start(cmd)
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			p.Kill()
+			if t.Failed() {
+				t.Logf("%s:\n%s", background, p.Output)
+			}
+		})
+		require.NoError(t, p.WaitListening(m[1], 2*time.Minute), "%s:\n%s", background, p.Output)
+	}
+}
+
+// jsonEqual reports whether two JSON texts hold the same value.
+func jsonEqual(want, got string) bool {
+	var w, g any
+	return json.Unmarshal([]byte(want), &w) == nil && json.Unmarshal([]byte(got), &g) == nil && reflect.DeepEqual(w, g)
+}
+
 // session is a block written as a session: its commands, each with the output the page shows.
 type session struct {
 	commands, outputs []string
 }
 
+// readSessions reads a page's blocks written as sessions ("$ command" lines and their output).
 func readSessions(t *testing.T, page string) []session {
 	t.Helper()
 	var out []session
@@ -213,63 +348,6 @@ func readSessions(t *testing.T, page string) []session {
 		out = append(out, s)
 	}
 	return out
-}
-
-// bundleDetails are the parts of a bundle's listing and manifest that change with the time it was
-// made and with the prepared index's format: masked when outputs are compared.
-var bundleDetails = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d`), "DATE"},
-	{regexp.MustCompile(`"created": "[^"]+"`), `"created": "TIME"`},
-	{regexp.MustCompile(`(?m)^ +\d+( +DATE +policy\.yaml\.index)$`), "INDEX$1"},
-	{regexp.MustCompile(`(?m)^ +\d+( +\d+ files)$`), "TOTAL$1"},
-	{regexp.MustCompile(`("name": "policy\.yaml\.index",\s+"size": )\d+(,\s+"sha256": )"[0-9a-f]+"`), `${1}N${2}"SUM"`},
-}
-
-func maskBundle(s string) string {
-	for _, d := range bundleDetails {
-		s = d.re.ReplaceAllString(s, d.with)
-	}
-	return s
-}
-
-// TestLivePolicyDoc runs docs/live-policy.md's local commands in a copy of the repository: the
-// bundle command, then its sessions, in order and in one shell, each output compared with the page's
-// (the times and the index's bytes masked).
-func TestLivePolicyDoc(t *testing.T) {
-	repo := testkit.CopyRepo(t, "..")
-	sessions := readSessions(t, "docs/live-policy.md")
-	inSession := map[string]bool{}
-	for _, s := range sessions {
-		for _, c := range s.commands {
-			inSession[c] = true
-		}
-	}
-	ran := 0
-	for _, c := range commands(t, "docs/live-policy.md") {
-		if strings.HasPrefix(c.text, "go run ./cmd/subgate ") && !inSession[c.text] {
-			ran++
-			testkit.RunShell(t, repo, c.text)
-		}
-	}
-	require.Equal(t, 1, ran, "the page's bundle command")
-	var script strings.Builder
-	var want []string
-	const mark = "--- next command ---"
-	for _, s := range sessions {
-		for i, c := range s.commands {
-			script.WriteString(c + " && echo '" + mark + "'\n")
-			want = append(want, s.outputs[i])
-		}
-	}
-	require.Len(t, want, 6, "the page's session commands")
-	got := strings.Split(testkit.RunShell(t, repo, "set -e\n"+script.String()), mark+"\n")
-	require.Len(t, got, len(want)+1)
-	for i := range want {
-		assert.Equal(t, maskBundle(want[i]), maskBundle(got[i]))
-	}
 }
 
 // sessionPages are the pages whose other commands are all sessions ("$ command" and its output), each
@@ -370,4 +448,82 @@ func anchors(t *testing.T, file string) []string {
 		out = append(out, strings.ReplaceAll(drop.ReplaceAllString(heading, ""), " ", "-"))
 	}
 	return out
+}
+
+// TestVersionsAgree holds the version to one place, internal/version/VERSION: the CHANGELOG's
+// latest release is it, and every subgate version a page shows is it (as a release build reports
+// it, or a build between releases with its commit, v0.1.0+1b914b1c3e5f).
+func TestVersionsAgree(t *testing.T) {
+	release := version.Release()
+	changelog, err := os.ReadFile("../CHANGELOG.md")
+	require.NoError(t, err)
+	latest := regexp.MustCompile(`(?m)^## \[(\d+\.\d+\.\d+)\]`).FindStringSubmatch(string(changelog))
+	require.NotNil(t, latest, "CHANGELOG.md has a release")
+	assert.Equal(t, release, "v"+latest[1], "the CHANGELOG's latest release is internal/version/VERSION")
+
+	shown := regexp.MustCompile(`\bv\d+\.\d+\.\d+\b`)
+	found := 0
+	for _, page := range pages(t) {
+		data, err := os.ReadFile(filepath.Join("..", page))
+		require.NoError(t, err)
+		for _, v := range shown.FindAllString(string(data), -1) {
+			found++
+			assert.Equal(t, release, v, "%s shows subgate version %s", page, v)
+		}
+	}
+	assert.NotZero(t, found, "the pages show subgate's version")
+}
+
+// expiredOnPurpose: an example entry whose until is before this day (0.1.0's) is an example of an
+// entry that has expired, and says so where it is shown (subgate check's warning, say).
+var expiredOnPurpose = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// TestExampleDatesStayValid: every until an example shows (in the README, the docs and the files
+// of deploy/) is either an example of an expired entry, or lasts at least a year more, so that no
+// one copies an example and gets a ban that has already expired, and a warning. Move a date on
+// when this fails: it fails a year ahead.
+func TestExampleDatesStayValid(t *testing.T) {
+	until := regexp.MustCompile(`until(?:=|:\s*|\s+)"?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d))`)
+	files := []string{"../README.md"}
+	for _, root := range []string{".", "../deploy"} {
+		require.NoError(t, filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			switch filepath.Ext(path) {
+			case ".md", ".yaml", ".yml", ".txt", ".json":
+				files = append(files, path)
+			}
+			return nil
+		}))
+	}
+	lasting := time.Now().AddDate(1, 0, 0)
+	found := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, m := range until.FindAllStringSubmatch(line, -1) {
+				found++
+				at, err := time.Parse(time.RFC3339, m[1])
+				require.NoError(t, err, "%s:%d", file, i+1)
+				if at.Before(expiredOnPurpose) {
+					continue
+				}
+				assert.True(t, at.After(lasting), "%s:%d: the example until %s expires within a year: move it years on", file, i+1, m[1])
+			}
+		}
+	}
+	assert.NotZero(t, found, "the pages show expiring entries")
+}
+
+// TestPageSizes holds the pages meant to be read through to their size: the README, the
+// newcomer's five minutes, and the live policy's user's guide (its design notes are a page of
+// their own, docs/design/live-policy.md).
+func TestPageSizes(t *testing.T) {
+	for page, most := range map[string]int{"README.md": 15_000, "docs/live-policy.md": 12_000} {
+		info, err := os.Stat(filepath.Join("..", page))
+		require.NoError(t, err)
+		assert.Less(t, int(info.Size()), most, "%s is a page read through: keep it under %d bytes", page, most)
+	}
 }

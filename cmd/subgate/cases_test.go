@@ -49,6 +49,7 @@ func TestParseCasesErrors(t *testing.T) {
 	}{
 		{"Empty", "", "the file is empty: it needs a list of cases under the key cases"},
 		{"NotYAML", "cases: [", "line 1: did not find expected node content"},
+		{"IndentedWithATab", "cases:\n\t- name: a\n", "line 2: a tab (column 1) where YAML takes only spaces: indent with spaces (found character that cannot start any token)"},
 		{"NotAMapping", "- a\n", "line 1: the cases file must be a mapping of keys (cases)"},
 		{"UnknownTopKey", "case: []\n", `line 1: unknown key "case" in the cases file (known keys: cases)`},
 		{"NoCasesKey", "{}\n", "line 1: the key cases is missing"},

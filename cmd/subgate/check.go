@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -14,28 +15,33 @@ var checkVerb = &verb{
 	synopsis: "POLICY [-strict] [-json]",
 	summary:  "check a policy: what it holds, and the entries that do not do what they seem to",
 	about: `
-Check loads POLICY as the function does, and prints what it holds (each deny and allow list with its
-exact IDs and patterns, the channels, the groups when it decides the group webhooks, the trusted
-operators) and warnings a careful author wants: an entry both allowed and denied (deny wins), an
-entry listed twice, an entry a broader pattern of the same list already covers, a trusted operator
+Check loads POLICY as the function does, and prints what it holds (its mode, each deny and allow list
+with its exact IDs and patterns, the channels, the groups when it decides the group webhooks, the
+trusted operators) and warnings a careful author wants: an entry both allowed and denied (deny wins),
+an entry listed twice, an entry a broader pattern of the same list already covers, a trusted operator
 who is also denied, an allow list the deny lists empty entirely, entries that have expired.
 docs/policy.md lists them.
+
+The mode is enforce or shadow, then the channels and groups in the other mode, if any: "enforce
+(shadow on 2 channels)". In shadow mode the rules only log whom they would refuse and everyone may
+subscribe or join, so with -strict (in CI, before shipping) the policy's shadow mode, or each
+channel's or group's, is a warning too.
 
 POLICY is a policy file (with its list files beside it) or a bundle. An invalid policy is refused with
 the loader's message, which names the file and the line.
 
 -json prints one JSON document instead: {"valid": true|false, "error": loader's message (when
-invalid), "revision", "lists": [{"name", "file", "exact_ids", "patterns", "expired"}], "channels",
+invalid), "revision", "mode", "lists": [{"name", "file", "exact_ids", "patterns", "expired"}], "channels",
 "groups", "trusted_operators", "decides_groups", "warnings": [{"kind", "file", "line", "list",
 "message"}]}.`,
 	exit: "0 valid (warnings allowed); 1 invalid, or with -strict any warning; 2 bad usage.",
 	examples: []string{
 		"subgate check deploy/policy.example.yaml",
-		"subgate check policy.yaml -strict     (in CI: a warning fails the build)",
+		"subgate check policy.yaml -strict     (in CI: a warning, or shadow mode, fails the build)",
 		"subgate check policy.bundle -json",
 	},
 	flags: func(fs *flag.FlagSet, o *options) {
-		fs.BoolVar(&o.strict, "strict", false, "exit 1 when there is any warning")
+		fs.BoolVar(&o.strict, "strict", false, "exit 1 when there is any warning; shadow mode is one")
 		fs.BoolVar(&o.json, "json", false, "print one JSON document: the summary and the warnings")
 	},
 	run: runCheck,
@@ -53,6 +59,10 @@ func runCheck(c *cli, o *options, args []string) int {
 		return c.usageError(fmt.Sprintf("give one POLICY, not %d arguments", len(args)))
 	}
 	r, err := checkPolicy(args[0], c.now())
+	if r != nil && !o.strict {
+		// Without -strict shadow mode is no warning: the mode line says it.
+		r.Warnings = slices.DeleteFunc(r.Warnings, func(w policy.Warning) bool { return w.Kind == policy.WarnShadow })
+	}
 	if o.json {
 		doc := checkDocument{Valid: err == nil, Report: r}
 		if err != nil {
@@ -89,6 +99,7 @@ func runCheck(c *cli, o *options, args []string) int {
 // writeReport writes the summary and the warnings of the policy at path.
 func writeReport(c *cli, path string, r *policy.Report) {
 	fmt.Fprintf(c.stdout, "policy %s, revision %s\n", path, r.Revision)
+	fmt.Fprintf(c.stdout, "  mode: %s\n", r.Mode)
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	for _, l := range r.Lists {
 		name := l.Name

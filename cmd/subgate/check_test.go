@@ -21,7 +21,8 @@ func TestCheck(t *testing.T) {
 		{"check-valid", []string{"check", "testdata/policy.yaml"}, exitOK},
 		{"check-warnings", []string{"check", "testdata/warnings.yaml"}, exitOK},
 		{"check-warnings-strict", []string{"check", "testdata/warnings.yaml", "-strict"}, exitFail},
-		{"check-valid-strict", []string{"check", "-strict", "testdata/policy.yaml"}, exitOK},
+		{"check-valid-strict", []string{"check", "-strict", "testdata/enforce.yaml"}, exitOK},
+		{"check-shadow-strict", []string{"check", "-strict", "testdata/policy.yaml"}, exitFail},
 		{"check-invalid", []string{"check", "testdata/invalid.yaml"}, exitFail},
 		{"check-missing", []string{"check", "testdata/no-such-policy.yaml"}, exitFail},
 	}
@@ -62,6 +63,34 @@ func TestCheckJSON(t *testing.T) {
 	r = subgate(t, nil, "check", "testdata/warnings.yaml", "-json", "-strict")
 	assert.Equal(t, exitFail, r.exit, "-strict fails on warnings with -json too")
 	assert.Empty(t, r.stderr)
+
+	// Shadow mode: the mode always; a warning of each channel in shadow mode only with -strict.
+	for _, strict := range []bool{false, true} {
+		args := []string{"check", "testdata/policy.yaml", "-json"}
+		if strict {
+			args = append(args, "-strict")
+		}
+		r = subgate(t, nil, args...)
+		var shadow struct {
+			Mode     string `json:"mode"`
+			Warnings []struct {
+				Kind, List string
+				Line       int
+			} `json:"warnings"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &shadow))
+		assert.Equal(t, "enforce (shadow on 2 channels)", shadow.Mode)
+		if !strict {
+			assert.Equal(t, exitOK, r.exit)
+			assert.Empty(t, shadow.Warnings)
+			continue
+		}
+		assert.Equal(t, exitFail, r.exit, "-strict fails on shadow mode")
+		require.Len(t, shadow.Warnings, 2)
+		assert.Equal(t, "shadow", shadow.Warnings[0].Kind)
+		assert.Equal(t, `channels."@TOA#_beta".mode`, shadow.Warnings[0].List)
+		assert.Equal(t, 16, shadow.Warnings[0].Line)
+	}
 
 	r = subgate(t, nil, "check", "testdata/invalid.yaml", "-json")
 	assert.Equal(t, exitFail, r.exit)

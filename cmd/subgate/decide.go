@@ -176,8 +176,17 @@ func writeVerdicts(w io.Writer, d *policy.Decision, indent string) {
 	_ = tw.Flush()
 }
 
+// decisionMode is the mode of the channel or group a decision was made on: policy.ModeShadow or
+// policy.ModeEnforce.
+func decisionMode(d *policy.Decision) string {
+	if d.Shadow {
+		return policy.ModeShadow
+	}
+	return policy.ModeEnforce
+}
+
 // summary is the closing line of a decision on the request r: who was refused, or why the request
-// was rejected, and the policy's revision.
+// was rejected, the policy's revision and the mode of the channel or group.
 func summary(d *policy.Decision, r request, revision string) string {
 	refused := 0
 	for _, v := range d.Subscribers {
@@ -203,7 +212,7 @@ func summary(d *policy.Decision, r request, revision string) string {
 	default:
 		s = fmt.Sprintf("%s refused on %s", of, on)
 	}
-	return s + " (policy " + revision + ")"
+	return s + " (policy " + revision + ", mode " + decisionMode(d) + ")"
 }
 
 // showID shows a user ID as it is, or quoted when it is empty or holds a blank or a character

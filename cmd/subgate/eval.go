@@ -21,7 +21,8 @@ Eval answers a request to add SUBSCRIBERs to the Official Channel CHANNEL (an ID
 asked by the operator -operator) as a function deciding by POLICY answers it, through the same code.
 It prints the function's webhook answer, the same JSON byte for byte; then, for each subscriber, whether
 it is refused or allowed and the rule that decided, in the words of the log (docs/policy.md); then a
-summary. In shadow mode the answer lets everyone through, and eval says who would have been refused.
+summary, with the policy's revision and the channel's mode (enforce or shadow). In shadow mode the
+answer lets everyone through, and eval says who would have been refused.
 
 With -group, the request is an invitation of MEMBERs into the group GROUP (a group ID, such as
 @TGS#2J4SZEAEL), by -operator: the webhook Group.CallbackBeforeInviteJoinGroup, which the function
@@ -33,9 +34,9 @@ the request is a webhook body read from FILE instead, such as one a console test
 the group webhooks). Expiring entries are decided as of -at, else now.
 
 -json prints one JSON document instead: {"answer": {...}, "subscribers": [{"id", "refused", "rule"}],
-"mode": "shadow" (in shadow mode only), "policy": revision}, with "members" for "subscribers" for a
-group request. A subscriber's "refused" is the policy's decision; in shadow mode the answer lets it
-through all the same.`,
+"mode": "enforce" or "shadow" (the channel's or group's), "policy": revision}, with "members" for
+"subscribers" for a group request. A subscriber's "refused" is the policy's decision; in shadow mode
+the answer lets it through all the same.`,
 	exit: "0 the policy decided the request; 1 it did not (POLICY or FILE cannot be read or is invalid, or\n" +
 		"the body is not a request the policy decides: the function's answer is printed all the same); 2 bad usage.",
 	examples: []string{
@@ -63,7 +64,7 @@ type evalDocument struct {
 	Answer      json.RawMessage   `json:"answer"`
 	Subscribers *[]policy.Verdict `json:"subscribers,omitempty"`
 	Members     *[]policy.Verdict `json:"members,omitempty"`
-	Mode        string            `json:"mode,omitempty"`
+	Mode        string            `json:"mode,omitempty"` // "" only when the policy decided nothing
 	Policy      string            `json:"policy"`
 }
 
@@ -129,9 +130,7 @@ func runEval(c *cli, o *options, args []string) int {
 		var verdicts []policy.Verdict
 		if d != nil {
 			verdicts = d.Subscribers
-			if d.Shadow {
-				doc.Mode = "shadow"
-			}
+			doc.Mode = decisionMode(d)
 		}
 		doc.verdicts(isGroup(body), verdicts)
 		if err := writeJSON(c.stdout, doc); err != nil {

@@ -54,7 +54,7 @@ type makeRunCase struct {
 }
 
 var makeRunCases = []makeRunCase{
-	{command: "make run", appID: "1400000001", refused: `["jared"]`, sections: []string{"Send it a request", "Request IDs"}},
+	{command: "make run", appID: "1400000001", refused: `["jared"]`, sections: []string{"Send it a request", "Request IDs", "Health check"}},
 	{command: "SUBGATE_SDKAPPID=1400000099 SUBGATE_ADDR=127.0.0.1:8181 make run", appID: "1400000099", refused: `["jared"]`},
 	{command: `SUBGATE_POLICY='deny: ["leckie"]' make run`, appID: "1400000001", refused: `["leckie"]`},
 	{command: "make run POLICY=", appID: "1400000001"},
@@ -118,6 +118,25 @@ func TestLocalDoc(t *testing.T) {
 			run.stop(t)
 		})
 	}
+
+	t.Run("AFailingServer", func(t *testing.T) {
+		// The page quotes what make prints when the server fails: a configuration error makes
+		// the server exit with status 2, which make reports after the server's message.
+		page, err := os.ReadFile(localDoc)
+		require.NoError(t, err)
+		quoted := regexp.MustCompile("`(make: \\*\\*\\* \\[Makefile:…: run\\] Error \\d+)`").FindStringSubmatch(string(page))
+		require.NotNil(t, quoted, "docs/local.md quotes make's message about a failed server")
+		cmd := exec.Command("make", "--no-print-directory", "run", "VERSION="+runVersion, "ADDR="+freeAddr(t))
+		cmd.Dir = repo
+		cmd.Env = append(testkit.Environ(), "SUBGATE_SDKAPPID=not-digits")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		require.True(t, errors.As(err, &exit), "make run fails: %v\n%s", err, out)
+		assert.Equal(t, 2, exit.ExitCode(), "make exits 2 when a recipe fails")
+		want := regexp.MustCompile("(?m)^" + strings.ReplaceAll(regexp.QuoteMeta(quoted[1]), "…", "[0-9]+") + "$")
+		assert.Regexp(t, want, string(out), "make's message is the one the page shows")
+		assert.Contains(t, string(out), `subgate: invalid configuration: SUBGATE_SDKAPPID must be`, "the server's own message comes first")
+	})
 
 	t.Run("SignatureExample", func(t *testing.T) {
 		i := findBlock(t, blocks, "printf '%s%s' xxxxyyyy 1669872112 | sha256sum")

@@ -120,7 +120,7 @@ func TestTemplateMatchesBuildAndCode(t *testing.T) {
 			require.Contains(t, tmpl.Parameters, node.Value)
 			return node.Value
 		}
-		assert.True(t, tmpl.Parameters[param(config.EnvToken)].NoEcho, "the token parameter is NoEcho")
+		assert.True(t, tmpl.Parameters["WebhookToken"].NoEcho, "the token parameter is NoEcho")
 		assert.Equal(t, "policy.yaml", tmpl.Parameters[param(config.EnvPolicyFile)].Default, "the name deploy/pack gives the bundled policy")
 		param(config.EnvSdkAppID)
 		failMode := tmpl.Parameters[param(config.EnvFailMode)]
@@ -171,6 +171,37 @@ func recipe(t *testing.T, makefile, target string) string {
 	return strings.Join(lines, "\n")
 }
 
+// sam build builds in the checkout, as make does, instead of copying the whole checkout (bin/ and
+// dist/ with it) into a scratch folder first: samconfig.toml says so to the SAM CLI, whose makefile
+// workflow builds in the source when asked (aws-lambda-builders' CustomMakeWorkflow).
+func TestSamBuildsInTheCheckout(t *testing.T) {
+	settings := readSamConfig(t, string(readFile(t, repoRoot, "samconfig.toml")))
+	assert.Equal(t, "0.1", settings[""]["version"], "the configuration format the SAM CLI reads")
+	assert.Equal(t, "true", settings["default.build.parameters"]["build_in_source"])
+}
+
+// readSamConfig reads the part of TOML a samconfig.toml uses: [table] headers and key = value lines,
+// by table ("" before the first), values as written (strings without their quotes).
+func readSamConfig(t *testing.T, text string) map[string]map[string]string {
+	t.Helper()
+	settings := map[string]map[string]string{"": {}}
+	table := ""
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			table = strings.Trim(line, "[] ")
+			settings[table] = map[string]string{}
+		default:
+			key, value, ok := strings.Cut(line, "=")
+			require.True(t, ok, "samconfig.toml line %d: %q", i+1, line)
+			settings[table][strings.TrimSpace(key)] = strings.Trim(strings.TrimSpace(value), `"`)
+		}
+	}
+	return settings
+}
+
 // The policy store: with PolicyBucket and PolicyKey, the function fetches its bundle from
 // s3://PolicyBucket/PolicyKey and its role may read that one object; with neither, no URL and no
 // S3 permission; with one alone, CloudFormation refuses the stack (the template's rule).
@@ -199,10 +230,9 @@ func TestTemplatePolicyStore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := newEvaluator(t, tmpl, tt.params)
-			for name, rule := range asMap(t, tmpl["Rules"]) {
-				for _, assertion := range asList(t, asMap(t, rule)["Assertions"]) {
-					assert.Equal(t, tt.accepted, ev.eval(asMap(t, assertion)["Assert"]), "rule %s", name)
-				}
+			rule := asMap(t, tmpl["Rules"])["PolicyBucketWithPolicyKey"]
+			for _, assertion := range asList(t, asMap(t, rule)["Assertions"]) {
+				assert.Equal(t, tt.accepted, ev.eval(asMap(t, assertion)["Assert"]), "rule PolicyBucketWithPolicyKey")
 			}
 			fn := asMap(t, asMap(t, asMap(t, tmpl["Resources"])["WebhookFunction"])["Properties"])
 			vars := asMap(t, asMap(t, ev.eval(fn["Environment"]))["Variables"])
@@ -263,6 +293,87 @@ func TestTemplatePolicyStore(t *testing.T) {
 			assert.Error(t, takes(refused), "the function refuses %s", refused)
 		}
 	})
+}
+
+// The webhook token: WebhookToken, or WebhookTokenSecret (a Secrets Manager secret resolved by
+// CloudFormation when the stack is made or updated: nothing reads it at run time), not both; and
+// EnvironmentKey, a customer-managed key for the function's environment, or Lambda's own key.
+func TestTemplateToken(t *testing.T) {
+	tmpl := readTemplate(t)
+	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	tests := []struct {
+		name     string
+		params   map[string]string
+		accepted bool
+		token    any // SUBGATE_TOKEN as the function gets it
+		kmsKey   any // the function's KmsKeyArn; nil for none
+	}{
+		{"None", nil, true, "", nil},
+		{"Token", map[string]string{"WebhookToken": "my-webhook-token"}, true, "my-webhook-token", nil},
+		{"Secret", map[string]string{"WebhookTokenSecret": "subgate/webhook-token"}, true, "{{resolve:secretsmanager:subgate/webhook-token}}", nil},
+		{"SecretByARN", map[string]string{"WebhookTokenSecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:subgate-AbCdEf"}, true,
+			"{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:subgate-AbCdEf}}", nil},
+		{"Both", map[string]string{"WebhookToken": "t", "WebhookTokenSecret": "s"}, false, "{{resolve:secretsmanager:s}}", nil},
+		{"EnvironmentKey", map[string]string{"WebhookToken": "t", "EnvironmentKey": key}, true, "t", key},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := newEvaluator(t, tmpl, tt.params)
+			accepted := true
+			for _, rule := range asMap(t, tmpl["Rules"]) {
+				for _, assertion := range asList(t, asMap(t, rule)["Assertions"]) {
+					accepted = accepted && ev.eval(asMap(t, assertion)["Assert"]).(bool)
+				}
+			}
+			assert.Equal(t, tt.accepted, accepted, "the template's rules")
+			assert.Equal(t, tt.token, tokenOf(t, ev, asMap(t, asMap(t, tmpl["Resources"])["WebhookFunction"])))
+			assert.Equal(t, tt.kmsKey, kmsKeyOf(t, ev, asMap(t, asMap(t, tmpl["Resources"])["WebhookFunction"])))
+		})
+	}
+	t.Run("ParametersAreOptional", func(t *testing.T) {
+		params := asMap(t, tmpl["Parameters"])
+		for _, name := range []string{"WebhookToken", "WebhookTokenSecret", "EnvironmentKey"} {
+			assert.Equal(t, "", asMap(t, params[name])["Default"], "%s is optional", name)
+		}
+		pattern := regexp.MustCompile(asMap(t, params["EnvironmentKey"])["AllowedPattern"].(string))
+		assert.True(t, pattern.MatchString(key))
+		assert.True(t, pattern.MatchString(""))
+		assert.False(t, pattern.MatchString("alias/subgate"), "Lambda takes a key's ARN")
+	})
+	t.Run("Translated", func(t *testing.T) {
+		// SAM hands both to the Lambda function it makes.
+		translated := samTranslate(t)
+		ev := newEvaluator(t, translated, map[string]string{"WebhookTokenSecret": "subgate/webhook-token", "EnvironmentKey": key})
+		var fn map[string]any
+		for _, r := range asMap(t, translated["Resources"]) {
+			if asMap(t, r)["Type"] == "AWS::Lambda::Function" {
+				fn = asMap(t, r)
+			}
+		}
+		require.NotNil(t, fn, "SAM makes a Lambda function")
+		assert.Equal(t, key, kmsKeyOf(t, ev, fn))
+		assert.Equal(t, "{{resolve:secretsmanager:subgate/webhook-token}}", tokenOf(t, ev, fn))
+	})
+}
+
+// tokenOf is SUBGATE_TOKEN as the function resource fn gets it.
+func tokenOf(t *testing.T, ev *evaluator, fn map[string]any) any {
+	t.Helper()
+	env := asMap(t, asMap(t, fn["Properties"])["Environment"])
+	return ev.eval(asMap(t, env["Variables"])[config.EnvToken])
+}
+
+// kmsKeyOf is the key the function resource fn's environment is encrypted with: nil for Lambda's own.
+func kmsKeyOf(t *testing.T, ev *evaluator, fn map[string]any) any {
+	t.Helper()
+	key, ok := asMap(t, fn["Properties"])["KmsKeyArn"]
+	if !ok {
+		return nil
+	}
+	if r := ev.eval(key); r != (noValue{}) {
+		return r
+	}
+	return nil
 }
 
 // samTranslate translates template.yaml with the SAM translator, as sam deploy has CloudFormation

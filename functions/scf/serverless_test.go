@@ -88,15 +88,21 @@ func TestServerlessYML(t *testing.T) {
 	assert.Equal(t, binary, pkg.zips[zip].executables[in.Handler], "handler %s is not the functions/scf binary in %s", in.Handler, zip)
 	assertBuiltForSCF(t, pkg.flags["./functions/scf"])
 
-	// The environment: only variables subgate reads; secrets and the policy store's settings from
-	// the deployer's environment (unset there, they reach the function unset or empty, which
-	// subgate reads as unset); the policy file is the one make bundles.
-	fromDeployer := []string{config.EnvSdkAppID, config.EnvToken, config.EnvForwardURL,
-		config.EnvPolicyURL, config.EnvS3Endpoint, config.EnvS3Region, config.EnvS3PathStyle, config.EnvPolicyRefresh, config.EnvPolicyFetchTimeout, config.EnvPolicyMaxBytes}
+	// The environment: every variable subgate reads (config.Variables, the code's own list, so a
+	// new setting fails here until it is passed or named below), each from the deployer's
+	// environment (unset there, it reaches the function unset or empty, which subgate reads as
+	// unset), but the policy file, the one make bundles; and none that subgate does not read.
 	for name := range in.Environment.Variables {
 		assert.Contains(t, config.Variables, name, "serverless.yml sets %s, which subgate does not read", name)
 	}
-	for _, name := range fromDeployer {
+	for _, name := range config.Variables {
+		if why, ok := notOnSCF[name]; ok {
+			assert.NotContains(t, in.Environment.Variables, name, "serverless.yml passes %s: %s", name, why)
+			continue
+		}
+		if name == config.EnvPolicyFile {
+			continue
+		}
 		assert.Equal(t, "${env:"+name+"}", in.Environment.Variables[name], "%s must come from the deployer's environment", name)
 	}
 	// A deployer who exports only SUBGATE_SDKAPPID deploys a working function whose policy is the
@@ -123,6 +129,16 @@ func TestServerlessYML(t *testing.T) {
 	require.True(t, ok, "the event is not an http (Function URL) event")
 	assert.Equal(t, "NONE", functionURL.Parameters.AuthType)
 	assert.True(t, functionURL.Parameters.NetConfig.EnableExtranet)
+}
+
+// notOnSCF are the variables subgate reads that serverless.yml does not pass to the event
+// function, and why.
+var notOnSCF = map[string]string{
+	config.EnvPolicy:           "the zip's policy.yaml is the policy, and an inline policy beside it is a configuration error",
+	config.EnvAddr:             "an event function does not listen",
+	config.EnvMetrics:          "SCF has no metrics sink (docs/metrics.md)",
+	config.EnvMetricsNamespace: "SCF has no metrics sink (docs/metrics.md)",
+	config.EnvMetricsAddr:      "an event function serves no /metrics",
 }
 
 func TestWebFunctionPackage(t *testing.T) {

@@ -15,11 +15,11 @@ import (
 )
 
 // Parse parses text as a YAML document and returns its root node: nil when the document is empty
-// (nothing, or only comments). Its errors are Error's.
+// (nothing, or only comments). Its errors are Error's, and one a tab caused says so.
 func Parse(text []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
-		return nil, Error(err)
+		return nil, tabCause(Error(err), text)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -36,6 +36,35 @@ func Error(err error) error {
 		return errors.New(strings.Join(typeErr.Errors, "; "))
 	}
 	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// cannotStart is what the YAML library says of a character no token starts with, a tab among
+// them; it names no tab.
+const cannotStart = "found character that cannot start any token"
+
+// tabCause rewords err when a tab caused it: YAML indents and separates with spaces only, and a
+// tab where a token could start (a line indented with tabs, "-<tab>entry") is refused by the
+// library as a character that cannot start any token, with the line but without the column or the
+// word tab. A tab on the error's line is then named, with its column.
+func tabCause(err error, text []byte) error {
+	var line int
+	var rest string
+	if n, _ := fmt.Sscanf(err.Error(), "line %d: ", &line); n != 1 {
+		return err
+	}
+	_, rest, _ = strings.Cut(err.Error(), ": ")
+	if rest != cannotStart {
+		return err
+	}
+	lines := strings.Split(string(text), "\n")
+	if line < 1 || line > len(lines) {
+		return err
+	}
+	column := strings.IndexByte(lines[line-1], '\t')
+	if column < 0 {
+		return err
+	}
+	return fmt.Errorf("line %d: a tab (column %d) where YAML takes only spaces: indent with spaces (%s)", line, column+1, cannotStart)
 }
 
 // Resolve is the node an alias stands for, or node.

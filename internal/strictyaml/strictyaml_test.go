@@ -86,3 +86,29 @@ func TestParse(t *testing.T) {
 	var v struct{ Flag bool }
 	assert.EqualError(t, Error(root.Decode(&v)), "line 1: cannot unmarshal !!str `sometimes` into bool", "without Go's types")
 }
+
+// A tab where YAML takes only spaces is named, with its line and column; the library says only
+// that a character cannot start a token.
+func TestParseNamesTabs(t *testing.T) {
+	for _, c := range []struct{ name, text, err string }{
+		{"IndentedWithATab", "deny:\n\t- jared\n",
+			"line 2: a tab (column 1) where YAML takes only spaces: indent with spaces (found character that cannot start any token)"},
+		{"KeyIndentedWithATab", "channels:\n  \"@TOA#_a\":\n\tclosed: true\n",
+			"line 3: a tab (column 1) where YAML takes only spaces: indent with spaces (found character that cannot start any token)"},
+		{"TabAfterTheDash", "deny:\n  - a\n  -\tb\n",
+			"line 3: a tab (column 4) where YAML takes only spaces: indent with spaces (found character that cannot start any token)"},
+		// The library names a tab itself here: its words are kept.
+		{"TabInABlockScalar", "reason: |\n  a\n\tb\n", "line 3: found a tab character where an indentation space is expected"},
+		// Another error on a line that holds a tab is not the tab's doing.
+		{"OtherErrorBesideATab", "a: [b\t\n", "line 1: did not find expected ',' or ']'"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.text))
+			assert.EqualError(t, err, c.err)
+		})
+	}
+	for _, text := range []string{"deny: [a]\t# a tab before a comment\n", "allow:\t[b]\n"} {
+		_, err := Parse([]byte(text))
+		assert.NoError(t, err, "a tab as a separator inside a line is YAML: %q", text)
+	}
+}

@@ -265,7 +265,7 @@ func TestFromEnv(t *testing.T) {
 	assert.Contains(t, started, "load_ms")
 	delete(started, "load_ms")
 	assert.Equal(t, map[string]any{"level": "INFO", "msg": "started", "sdkappid": appID, "token": false, "forward": false, "fail_mode": "closed",
-		"policy": testPolicy(t, `deny: ["leckie"]`).Info().Revision, "policy_origin": "SUBGATE_POLICY", "indexed": false,
+		"policy": testPolicy(t, `deny: ["leckie"]`).Info().Revision, "policy_origin": "SUBGATE_POLICY", "mode": "enforce", "indexed": false,
 		"exact_ids": float64(1), "patterns": float64(0), "channels": float64(0), "trusted_operators": float64(0)}, started)
 	resp := g.Serve(context.Background(), Request{Method: "POST", Query: query(webhook.CommandBeforeAddSubscriber), Body: sample(t)})
 	assert.Equal(t, `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","RefusedSubscribers_Account":["leckie"]}`, string(resp.Body))

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,9 @@ import (
 type Report struct {
 	// Revision is the policy's (see Info.Revision).
 	Revision string `json:"revision"`
+	// Mode is how the policy's decisions apply, in words (Mode.String): "enforce",
+	// "enforce (shadow on 2 channels)", "shadow".
+	Mode string `json:"mode"`
 	// Lists has each deny and allow list, in the order the policy names them.
 	Lists []ListSummary `json:"lists"`
 	// Channels, Groups and TrustedOperators are how many the policy names.
@@ -79,10 +83,14 @@ const (
 	WarnAllowListEmptied
 	// WarnExpired: an entry's until has passed; it no longer applies.
 	WarnExpired
+	// WarnShadow: the policy, or a channel, is in shadow mode: its rules only log whom they would
+	// refuse, and everyone may subscribe. A policy shipped in shadow mode by mistake refuses nobody;
+	// one in shadow mode on purpose does what it says, so subgate check counts it only with -strict.
+	WarnShadow
 )
 
 // String is the kind in words: allowed_and_denied, repeated, redundant, trusted_denied,
-// allow_list_emptied, expired.
+// allow_list_emptied, expired, shadow.
 func (k WarningKind) String() string {
 	switch k {
 	case WarnAllowedAndDenied:
@@ -97,6 +105,8 @@ func (k WarningKind) String() string {
 		return "allow_list_emptied"
 	case WarnExpired:
 		return "expired"
+	case WarnShadow:
+		return "shadow"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -280,6 +290,40 @@ func (c *checker) run() {
 	}
 	c.checkAllowedAndDenied()
 	c.checkTrusted()
+	c.checkShadow()
+}
+
+// checkShadow warns of shadow mode: the policy's own, at its mode: key, or else each channel's and
+// group's in shadow mode, at its mode: key.
+func (c *checker) checkShadow() {
+	if m := c.p.Mode(); m.Shadow {
+		msg := "mode: shadow: the rules only log whom they would refuse, and everyone may subscribe"
+		var except []string
+		if m.Others > 0 {
+			except = append(except, fmt.Sprintf("the %d %s", m.Others, plural(m.Others, "channel", "channels")))
+		}
+		if m.OtherGroups > 0 {
+			except = append(except, fmt.Sprintf("the %d %s", m.OtherGroups, plural(m.OtherGroups, "group", "groups")))
+		}
+		if len(except) > 0 {
+			msg += " (except on " + strings.Join(except, " and ") + " in enforce mode)"
+		}
+		c.warn(Warning{Kind: WarnShadow, File: c.policy, Line: c.notes.keys["mode"], List: "mode", Message: msg})
+		return
+	}
+	for _, section := range []struct {
+		name, what, verb string
+		targets          map[string]*target
+	}{{sectionChannels, "channel", "subscribe to it", c.p.channels}, {sectionGroups, "group", "join it", c.p.groups}} {
+		for id, t := range section.targets {
+			if !t.shadow {
+				continue
+			}
+			key := owner{section: section.name, id: id}.path("mode")
+			c.warn(Warning{Kind: WarnShadow, File: c.policy, Line: c.notes.keys[key], List: key,
+				Message: fmt.Sprintf("%s %q is in shadow mode: its rules only log whom they would refuse, and everyone may %s", section.what, id, section.verb)})
+		}
+	}
 }
 
 func (c *checker) checkExpired(l *list) {
@@ -529,7 +573,7 @@ func (c *checker) checkTrusted() {
 }
 
 func (c *checker) report() *Report {
-	r := &Report{Revision: c.p.info.Revision, Channels: len(c.p.channels), Groups: len(c.p.groups),
+	r := &Report{Revision: c.p.info.Revision, Mode: c.p.Mode().String(), Channels: len(c.p.channels), Groups: len(c.p.groups),
 		TrustedOperators: len(c.p.trusted), DecidesGroups: c.p.decidesGroups}
 	for _, l := range c.p.lists {
 		s := ListSummary{Name: l.name(), File: l.file, ExactIDs: l.exact.n, Patterns: len(l.patterns)}

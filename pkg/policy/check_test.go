@@ -29,6 +29,7 @@ func TestCheck(t *testing.T) {
 	}, r.Lists)
 	assert.Equal(t, 2, r.Channels)
 	assert.Equal(t, 2, r.TrustedOperators)
+	assert.Equal(t, "enforce", r.Mode)
 
 	var got []string
 	for _, w := range r.Warnings {
@@ -113,6 +114,14 @@ func TestCheckWarnings(t *testing.T) {
 		}},
 		{"InlineAndFileRepeat", "deny: [troll]\ndeny_file: lists/banned.txt\n",
 			[]string{`lists/banned.txt:2: "troll" is listed twice in the deny list (first at p.yaml line 1)`}},
+		{"ShadowPolicy", "deny: [a]\nmode: shadow\n",
+			[]string{`p.yaml:2: mode: shadow: the rules only log whom they would refuse, and everyone may subscribe`}},
+		{"ShadowPolicyButAChannel", "mode: shadow\nchannels:\n  \"@TOA#_c\":\n    mode: enforce\n  \"@TOA#_d\":\n    mode: shadow\n",
+			[]string{`p.yaml:1: mode: shadow: the rules only log whom they would refuse, and everyone may subscribe (except on the 1 channel in enforce mode)`}},
+		{"ShadowChannels", "mode: enforce\nchannels:\n  \"@TOA#_c\":\n    mode: shadow\n  \"@TOA#_d\":\n    deny: [a]\n  \"@TOA#_e\":\n    mode: shadow\n", []string{
+			`p.yaml:4: channel "@TOA#_c" is in shadow mode: its rules only log whom they would refuse, and everyone may subscribe to it`,
+			`p.yaml:8: channel "@TOA#_e" is in shadow mode: its rules only log whom they would refuse, and everyone may subscribe to it`,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -259,7 +259,11 @@ func TestCheckReportsGroups(t *testing.T) {
 		{Name: `groups."@TGS#_vip".allow`, Patterns: 1},
 		{Name: `groups."@TGS#_beta".deny`, Patterns: 1},
 	}, r.Lists)
-	assert.Empty(t, r.Warnings)
+	require.Len(t, r.Warnings, 1, "a group in shadow mode is reported as a channel in shadow mode is (subgate check shows it with -strict)")
+	assert.Equal(t, "p.yaml:21: group \"@TGS#_beta\" is in shadow mode: its rules only log whom they would refuse, and everyone may join it", r.Warnings[0].String())
+	assert.Equal(t, WarnShadow, r.Warnings[0].Kind)
+	assert.Equal(t, `groups."@TGS#_beta".mode`, r.Warnings[0].List)
+	assert.Equal(t, "enforce (shadow on 1 group)", r.Mode)
 
 	r, err = CheckFrom(memFiles{"p.yaml": []byte("deny: [a]\n")}, "p.yaml", checkedAt)
 	require.NoError(t, err)

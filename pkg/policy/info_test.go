@@ -152,3 +152,9 @@ func TestIndexDoesNotCopyTheIDs(t *testing.T) {
 	assert.Less(t, len(index), 10_000*(8+4*4)+4096)
 	assert.NotContains(t, string(index), "a-rather-long-user-id-00000042")
 }
+
+func TestIndexMatters(t *testing.T) {
+	assert.False(t, Info{Counts: Counts{ExactIDs: IndexWorthEntries - 2, Patterns: 1}}.IndexMatters())
+	assert.True(t, Info{Counts: Counts{ExactIDs: IndexWorthEntries - 1, Patterns: 1}}.IndexMatters())
+	assert.False(t, AllowAll().Info().IndexMatters())
+}

@@ -37,6 +37,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "MissingDenyFile", text: "deny_file: nope.txt\n", want: "policy p.yaml: deny_file nope.txt: open testdata/nope.txt: no such file or directory"},
 		{name: "MissingChannelAllowFile", text: "channels:\n  \"@TOA#_a\":\n    allow_file: nope.txt\n", want: `policy p.yaml: channels."@TOA#_a".allow_file nope.txt: open testdata/nope.txt: no such file or directory`},
 		{name: "BadYAML", text: "deny: [a\n", want: "policy p.yaml: line 1: did not find expected ',' or ']'"},
+		{name: "IndentedWithATab", text: "deny:\n\t- jared\n", want: "policy p.yaml: line 2: a tab (column 1) where YAML takes only spaces: indent with spaces (found character that cannot start any token)"},
 		{name: "EntryBadUntil", text: "deny:\n  - {id: a, until: \"next week\"}\n", want: `policy p.yaml: line 2: until "next week" is not an RFC 3339 time like 2026-12-01T00:00:00Z`},
 		{name: "EntryUntilDateOnly", text: "deny:\n  - id: a\n    until: 2026-12-01\n", want: `policy p.yaml: line 3: until "2026-12-01" is not an RFC 3339 time like 2026-12-01T00:00:00Z`},
 		{name: "EntryUntilFraction", text: "allow:\n  - {id: a, until: 2026-12-01T00:00:00.25Z}\n", want: `policy p.yaml: line 2: until "2026-12-01T00:00:00.25Z": give the time to the second, like 2026-12-01T00:00:00Z`},

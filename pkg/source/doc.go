@@ -88,9 +88,10 @@
 //
 // A source writes no line when it is made: Facts gives what the gate's start-up line says of it.
 //
-//   - "policy swapped" (info): revision, previous, origin, indexed, index_ignored (when not
-//     indexed), exact_ids, patterns, channels, groups (when the policy decides groups),
-//     trusted_operators, bytes, created, fetch_ms, load_ms.
+//   - "policy swapped" (info): revision, previous, origin, mode, indexed, index_ignored (when not
+//     indexed and the policy is large enough for the index to matter, policy.Info.IndexMatters),
+//     exact_ids, patterns, channels, groups (when the policy decides groups), trusted_operators,
+//     bytes, created, fetch_ms, load_ms.
 //   - "policy refresh failed" (warn): origin, error, deciding (the revision that still decides, or
 //     "none"), fetch_ms.
 //   - "policy unchanged" (debug), "policy refresh frozen" (debug), "policy refresh abandoned"

@@ -237,13 +237,13 @@ func executableDir() string {
 	return filepath.Dir(exe)
 }
 
-// policyFacts are what a log line says about a policy besides its revision: whether it was read
-// from its prepared index (if not, why not) and how many entries it holds (and groups, when it
-// decides the group webhooks).
+// policyFacts are what a log line says about a policy besides its revision: its mode, whether it
+// was read from its prepared index (if not, and the policy is large enough for the index to matter,
+// why not) and how many entries it holds (and groups, when it decides the group webhooks).
 func policyFacts(p *policy.Policy) []slog.Attr {
 	info := p.Info()
-	facts := []slog.Attr{slog.Bool("indexed", info.Indexed)}
-	if info.IndexIgnored != nil {
+	facts := []slog.Attr{slog.String("mode", p.Mode().String()), slog.Bool("indexed", info.Indexed)}
+	if info.IndexIgnored != nil && info.IndexMatters() {
 		facts = append(facts, slog.String("index_ignored", info.IndexIgnored.Error()))
 	}
 	facts = append(facts,

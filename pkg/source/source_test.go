@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/subgate/subgate/internal/syncbuf"
 	"github.com/subgate/subgate/pkg/bundle"
 	"github.com/subgate/subgate/pkg/config"
+	"github.com/subgate/subgate/pkg/policy"
 )
 
 // logBuffer collects the JSON lines a source writes, for the tests to read while it runs.
@@ -85,11 +87,39 @@ func TestStatic(t *testing.T) {
 		assert.Equal(t, a.Revision, loaded["policy"])
 		assert.Equal(t, "testdata/policy.yaml", loaded["policy_origin"])
 		assert.EqualValues(t, a.Policy.Info().Counts.ExactIDs, loaded["exact_ids"])
+		assert.Equal(t, "enforce", loaded["mode"])
 		assert.Equal(t, false, loaded["indexed"])
-		assert.Equal(t, "no prepared index: policy.yaml.index", loaded["index_ignored"])
+		assert.NotContains(t, loaded, "index_ignored", "a policy of fewer than policy.IndexWorthEntries entries needs no index")
 		assert.Contains(t, loaded, "load_ms")
 		assert.NotContains(t, loaded, "policy_url")
 		assert.Empty(t, logs.String(), "a source writes no line of its own when it is made")
+	})
+	t.Run("IndexWhereItMatters", func(t *testing.T) {
+		// A policy of policy.IndexWorthEntries entries or more started without its prepared index
+		// says why; then with it, that it was used; and in shadow mode, says so.
+		dir := t.TempDir()
+		var list strings.Builder
+		for i := range policy.IndexWorthEntries {
+			fmt.Fprintf(&list, "user_%d\n", i)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "big.txt"), []byte(list.String()), 0o644))
+		path := filepath.Join(dir, "policy.yaml")
+		require.NoError(t, os.WriteFile(path, []byte("mode: shadow\ndeny_file: big.txt\n"), 0o644))
+		s, err := New(config.Config{PolicyFile: path}, debugLogger(&logBuffer{}))
+		require.NoError(t, err)
+		loaded := facts(t, s)
+		assert.Equal(t, "shadow", loaded["mode"])
+		assert.Equal(t, false, loaded["indexed"])
+		assert.Equal(t, "no prepared index: policy.yaml.index", loaded["index_ignored"])
+
+		index, err := policy.Prepare(path)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path+policy.IndexSuffix, index, 0o644))
+		s, err = New(config.Config{PolicyFile: path}, debugLogger(&logBuffer{}))
+		require.NoError(t, err)
+		loaded = facts(t, s)
+		assert.Equal(t, true, loaded["indexed"])
+		assert.NotContains(t, loaded, "index_ignored")
 	})
 	t.Run("Inline", func(t *testing.T) {
 		// The inline policy has the revision of a bundle of its text, with its list file as the
