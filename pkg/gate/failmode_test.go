@@ -171,3 +171,28 @@ func TestNoPolicyYetIsAnsweredByTheFailMode(t *testing.T) {
 		})
 	}
 }
+
+// A fault on a group command is answered by the fail mode only when the policy deciding now decides
+// groups (or is not known): with a policy that has no groups key, a group command is another
+// command, and its fault is answered 500, as another command's is.
+func TestFaultOnAGroupCommand(t *testing.T) {
+	invite := func() string { return webhook.CommandBeforeInviteJoinGroup }
+	for _, tt := range []struct {
+		name, policy string
+		status       int
+	}{
+		{"PolicyWithGroups", "groups: {}\n", 200},
+		{"PolicyWithoutGroups", "deny: [jared]\n", 500},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			g := New(config.Config{SdkAppID: appID}, testPolicy(t, tt.policy), NewLogger(&logs, slog.LevelInfo))
+			resp := g.Fault(context.Background(), "req-1", invite)
+			assert.Equal(t, tt.status, resp.StatusCode, "%s", resp.Body)
+			if tt.status == 200 {
+				assert.JSONEq(t, undecidedAnswer(config.FailClosed, "internal error; see its log"), string(resp.Body))
+			}
+			assert.Contains(t, logs.String(), `"command":"Group.CallbackBeforeInviteJoinGroup"`)
+		})
+	}
+}

@@ -255,14 +255,22 @@ func (g *Gate) Fault(ctx context.Context, requestID string, command func() strin
 }
 
 // faultOutcome is the outcome of an internal fault: the fail mode's answer when command gives a
-// command subgate decides, else 500, FAIL, and no detail (the log has the stack). A panic in command
-// itself counts as no command.
+// command subgate decides (a group command, unless the policy deciding now has no groups key),
+// else 500, FAIL, and no detail (the log has the stack). A panic in command, or in asking the policy,
+// counts as no command.
 func (g *Gate) faultOutcome(command func() string) outcome {
-	c := func() (c string) {
+	c, decided := func() (c string, decided bool) {
 		defer func() { _ = recover() }()
-		return command()
+		c = command()
+		decided = decides(c)
+		if decided && webhook.IsGroupCommand(c) && g.broken == nil {
+			if a := g.source.Peek(); a != nil && a.Policy != nil {
+				decided = a.Policy.DecidesGroups()
+			}
+		}
+		return c, decided
 	}()
-	if decides(c) {
+	if decided {
 		return g.undecided(outcome{command: c}, "internal error; see its log")
 	}
 	o := fault(http.StatusInternalServerError, internalError)

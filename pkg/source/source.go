@@ -173,13 +173,20 @@ func (s *Source) ReportTo(m metrics.Metrics) {
 // last good bundle's or fallback's; "" when a live source has none yet. It starts nothing and waits
 // for nothing.
 func (s *Source) Deciding() string {
-	if s.live == nil {
-		return s.static.Revision
-	}
-	if a := s.live.state.Load().active; a != nil {
+	if a := s.Peek(); a != nil {
 		return a.Revision
 	}
 	return ""
+}
+
+// Peek is the policy that decides now, nil when a live source has none yet. Like Deciding, it
+// starts nothing and waits for nothing: for what is not a request's decision (a metric, what to
+// make of a fault).
+func (s *Source) Peek() *Active {
+	if s.live == nil {
+		return s.static
+	}
+	return s.live.state.Load().active
 }
 
 // Prefetch starts a live source's first fetch in the background, so that the first call to
