@@ -84,7 +84,7 @@ func (c *coldCase) start(first bool) error {
 	answer, err := f.invoke(c.platform.sample)
 	took := time.Since(began)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w\nthe function's output:\n%s", err, f.output())
 	}
 	if err := checkAnswer(answer, nil); err != nil {
 		return err

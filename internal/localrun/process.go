@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -173,15 +174,25 @@ func Poll(every time.Duration) Option {
 // invocation). The port is picked at random below the kernel's range of ephemeral ports, which it
 // hands out to outgoing connections: a port of that range, free now, may be the source port of one
 // of the tests' many connections by the time the process binds it ("address already in use").
+//
+// A port is never handed out twice by one process: two addresses asked for one after the other (the
+// emulator's two, or a function's and its store's) are free until their processes bind them, which
+// may be later than the next call.
 func FreeAddr() (string, error) {
 	low := ephemeralLow()
+	given.Lock()
+	defer given.Unlock()
 	for range 100 {
 		port := firstPort + rand.IntN(low-firstPort)
+		if given.ports[port] {
+			continue
+		}
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			continue // in use: try another
 		}
 		ln.Close()
+		given.ports[port] = true
 		return ln.Addr().String(), nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -191,6 +202,12 @@ func FreeAddr() (string, error) {
 	defer ln.Close()
 	return ln.Addr().String(), nil
 }
+
+// given are the ports FreeAddr has handed out.
+var given = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // firstPort is the lowest port FreeAddr picks: above the well-known and most registered services.
 const firstPort = 10000

@@ -101,3 +101,15 @@ func TestFreeAddrIsBelowTheEphemeralPorts(t *testing.T) {
 		require.NoError(t, ln.Close())
 	}
 }
+
+// Two addresses asked for one after the other are never the same port, though each was free when
+// it was given: the emulator takes two, and binds one of them only at its first invocation.
+func TestFreeAddrNeverGivesAPortTwice(t *testing.T) {
+	seen := map[string]bool{}
+	for range 500 {
+		addr, err := FreeAddr()
+		require.NoError(t, err)
+		require.False(t, seen[addr], "%s given twice", addr)
+		seen[addr] = true
+	}
+}
