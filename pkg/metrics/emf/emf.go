@@ -16,6 +16,7 @@ package emf
 import (
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/subgate/subgate/pkg/config"
@@ -74,10 +75,16 @@ type metric struct {
 	Unit string `json:"Unit"`
 }
 
-// metadata is the "_aws" member: when, and which members of the line are metrics.
-type metadata struct {
-	Timestamp         int64           `json:"Timestamp"` // milliseconds since the epoch
-	CloudWatchMetrics json.RawMessage `json:"CloudWatchMetrics"`
+// metadata is the "_aws" member: when (milliseconds since the epoch), and which members of the line
+// are metrics (the CloudWatchMetrics array, encoded once). It is written as it will be read, without
+// reflection: the first request of a cold function pays nothing to encode it.
+func metadata(t time.Time, directives json.RawMessage) json.RawMessage {
+	out := make([]byte, 0, len(`{"Timestamp":,"CloudWatchMetrics":}`)+20+len(directives))
+	out = append(out, `{"Timestamp":`...)
+	out = strconv.AppendInt(out, t.UnixMilli(), 10)
+	out = append(out, `,"CloudWatchMetrics":`...)
+	out = append(out, directives...)
+	return append(out, '}')
 }
 
 func encode(d directive) json.RawMessage {
@@ -95,7 +102,7 @@ func (e *EMF) Request(r metrics.Record) []slog.Attr {
 		directives = e.shadowRequests
 	}
 	attrs := []slog.Attr{
-		slog.Any("_aws", metadata{Timestamp: r.Time.UnixMilli(), CloudWatchMetrics: directives}),
+		slog.Any("_aws", metadata(r.Time, directives)),
 		slog.String(DimensionOutcome, string(r.Outcome)),
 		slog.Int(MetricRequests, 1),
 		slog.Int(MetricRefusedSubscribers, r.Refused),
@@ -110,7 +117,7 @@ func (e *EMF) Request(r metrics.Record) []slog.Attr {
 // RefreshFailed gives the "policy refresh failed" line its metric.
 func (e *EMF) RefreshFailed(t time.Time) []slog.Attr {
 	return []slog.Attr{
-		slog.Any("_aws", metadata{Timestamp: t.UnixMilli(), CloudWatchMetrics: e.refreshFailures}),
+		slog.Any("_aws", metadata(t, e.refreshFailures)),
 		slog.Int(MetricRefreshFailures, 1),
 	}
 }
