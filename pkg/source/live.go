@@ -34,6 +34,10 @@ type live struct {
 
 	mu      sync.Mutex // guards attempt, and serialises the writes of state
 	attempt *attempt   // the fetch in flight, nil when none
+
+	// replaced is set when a fetch brought a body: the next fetch collects garbage before it reads
+	// one (see run).
+	replaced atomic.Bool
 }
 
 // state is what a live source knows. A new state replaces the old one whole.
@@ -201,6 +205,12 @@ func age(start, now time.Time) time.Duration { return now.Sub(start) }
 // run makes the fetch a, verifies and loads what it brings, and puts the outcome in state.
 func (l *live) run(a *attempt, etag string) {
 	defer a.cancel(nil)
+	if l.replaced.Swap(false) {
+		// The policy a swap replaced is garbage only once the decisions that started on it have
+		// finished, which may be after the collection at the end of that swap's fetch: collect it
+		// now, before this fetch reads a body beside the one deciding (see memory.go).
+		runtime.GC()
+	}
 	res, err := l.fetcher.Fetch(a.ctx, etag)
 	fetchEnd := l.now()
 	a.fetched.Store(true)
@@ -211,6 +221,7 @@ func (l *live) run(a *attempt, etag string) {
 	}
 	l.finish(a, o)
 	if res.Body != nil {
+		l.replaced.Store(true)
 		// A body swapped in or refused leaves garbage of a bundle's size at once: the bundle
 		// replaced, or the one refused, and the chunks it was read into. Left to itself, the
 		// collector would let it stand until the heap doubles, and the next body, allocated in

@@ -19,7 +19,9 @@ import (
 // 1.26 (make bench): an SCF function that fetched a 1,000,000-entry bundle (43.5 MiB) and swapped
 // it for another three times peaked at 143.8 MiB RSS, 12.5 MiB of it its own before any bundle:
 // 3.02 bytes per bundle byte. (The replaced bundle's garbage is collected at once after each swap,
-// see live.run; without that, the same swaps peaked at 271 MiB.) So the cap is the function's
+// and again before the next fetch reads a body, for a replaced policy a decision still held at the
+// swap, see live.run; without the first, the same swaps peaked at 271 MiB, and without the second,
+// once in a few runs, at 185 MiB.) So the cap is the function's
 // memory, less memoryReserve for the process itself, divided by memoryFactor: 13.3 MiB for 64 MB,
 // 34.7 MiB for 128 MB, 45.3 MiB for 160 MB, 77.3 MiB for 256 MB (MB as the platforms count them,
 // 2^20 bytes).
