@@ -27,7 +27,9 @@ var canChange = func(path string) bool {
 //
 // A large file that cannot change (canChange) is mapped read-only and used where it lies, so that
 // pages no decision touches take no memory; its checksum is computed through mappings of
-// sumWindow bytes at a time, so that at most that much of it is in the process's memory at once.
+// sumWindow bytes at a time, so that at most that much of it is in the process's memory at once (a
+// file of one window or less is summed through the mapping the decisions use: its pages are
+// faulted in once, not twice, about a fifth of a 100,000-entry list's load).
 // Any other file is read onto the heap: one mapped from a writable folder could be edited in place
 // under the process, changing its decisions after the check, or cut short, ending it with SIGBUS.
 // release unmaps a mapped file; its data must not be used after.
@@ -45,10 +47,14 @@ func mapFile(path string, tail int) (data []byte, sum uint32, release func(), er
 	if size >= mapAtLeast && !canChange(path) {
 		data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 		if err == nil {
-			if sum, err := sumMapped(f, size-int64(tail)); err == nil {
-				return data, sum, func() { _ = syscall.Munmap(data) }, nil
+			release := func() { _ = syscall.Munmap(data) }
+			if size <= sumWindow { // one window: the mapping the decisions use, its pages read once
+				return data, crc32.ChecksumIEEE(data[:max(len(data)-tail, 0)]), release, nil
 			}
-			_ = syscall.Munmap(data)
+			if sum, err := sumMapped(f, size-int64(tail)); err == nil {
+				return data, sum, release, nil
+			}
+			release()
 		}
 	}
 	data = make([]byte, size)
