@@ -169,8 +169,8 @@ func (g *Gate) decideBody(ctx context.Context, body []byte, command string) outc
 		return o.fail(http.StatusBadRequest, err.Error())
 	}
 	o.channel, o.operator, o.users = req.Channel, req.Operator, len(req.Subscribers)
-	if req.CallbackCommand != "" && req.CallbackCommand != command {
-		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(req.CallbackCommand)))
+	if bad, ok := o.sameCommand(req.CallbackCommand); !ok {
+		return bad
 	}
 	// The policy is asked for once, and decides the whole request even if a newer one is swapped
 	// in meanwhile. Only a live source's first load waits (bounded by ctx and its fetch timeout).
@@ -178,16 +178,31 @@ func (g *Gate) decideBody(ctx context.Context, body []byte, command string) outc
 	if err != nil {
 		return g.undecided(o, err.Error())
 	}
-	d := active.Policy.DecideAt(g.now(), req.Channel, req.Operator, req.Subscribers)
-	o.status, o.decision, o.revision = http.StatusOK, &d, active.Revision
+	o.revision = active.Revision
+	return o.decided(active.Policy.DecideAt(g.now(), req.Channel, req.Operator, req.Subscribers), webhook.Proceed)
+}
+
+// sameCommand checks a body's CallbackCommand, when it has one, against the query's (o.command):
+// ok is false, and bad the answer, when they differ.
+func (o outcome) sameCommand(bodyCommand string) (bad outcome, ok bool) {
+	if bodyCommand == "" || bodyCommand == o.command {
+		return o, true
+	}
+	return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(bodyCommand))), false
+}
+
+// decided answers by the policy's decision d: in shadow mode everyone goes through (the decision is
+// only logged); a rejection is ErrorCode 1 with its reason; else the request goes on without the
+// users d refuses, listed by proceed (RefusedSubscribers_Account or RefusedMembers_Account).
+func (o outcome) decided(d policy.Decision, proceed func(refused []string) webhook.Answer) outcome {
+	o.status, o.decision = http.StatusOK, &d
 	switch {
 	case d.Shadow:
-		// Shadow mode: the decision is only logged; everyone goes through.
-		o.answer = webhook.Proceed(nil)
+		o.answer = proceed(nil)
 	case d.Rejected:
 		o.answer, o.reason = webhook.Reject(d.Reason), d.Reason
 	default:
-		o.answer = webhook.Proceed(d.Refused)
+		o.answer = proceed(d.Refused)
 	}
 	return o
 }
@@ -227,21 +242,13 @@ func (g *Gate) decideGroup(ctx context.Context, body []byte, o outcome, otherwis
 		o.groupID, o.groupType, o.operator, o.users, bodyCommand = req.Group, req.Type, req.Operator, len(req.Members), req.CallbackCommand
 		d = active.Policy.DecideGroupAt(g.now(), req.Group, req.Operator, req.Members)
 	}
-	if bodyCommand != "" && bodyCommand != o.command {
-		return o.fail(http.StatusBadRequest, fmt.Sprintf("the body's CallbackCommand %s differs from the query's", quoteShort(bodyCommand)))
+	if bad, ok := o.sameCommand(bodyCommand); !ok {
+		return bad
 	}
-	o.status, o.decision = http.StatusOK, &d
-	switch {
-	case d.Shadow:
-		// Shadow mode: the decision is only logged; everyone goes through.
-		o.answer = webhook.ProceedMembers(nil)
-	case d.Rejected:
-		o.answer, o.reason = webhook.Reject(d.Reason), d.Reason
-	case o.command == webhook.CommandBeforeApplyJoinGroup && len(d.Refused) > 0:
+	o = o.decided(d, webhook.ProceedMembers)
+	if o.command == webhook.CommandBeforeApplyJoinGroup && o.answer.ErrorCode == webhook.CodeProceed && len(o.answer.RefusedMembers) > 0 {
 		// An application has no list of refused users: the applicant refused rejects it.
 		o.answer, o.reason = webhook.Reject(applicationRefused), applicationRefused
-	default:
-		o.answer = webhook.ProceedMembers(d.Refused)
 	}
 	return o
 }
