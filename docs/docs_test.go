@@ -279,14 +279,11 @@ func TestLivePolicyDoc(t *testing.T) {
 				continue
 			}
 			// The policy changed: the answer comes within the refresh interval and a fetch.
-			deadline := time.Now().Add(30 * time.Second)
 			var got string
-			for time.Now().Before(deadline) {
-				if got = testkit.RunShell(t, repo, lastCurl); jsonEqual(s.answer, got) {
-					break
-				}
-				time.Sleep(200 * time.Millisecond) // between tries of a poll with a deadline
-			}
+			assert.Eventually(t, func() bool {
+				got = testkit.RunShell(t, repo, lastCurl)
+				return jsonEqual(s.answer, got)
+			}, 30*time.Second, 200*time.Millisecond, "the answer once the new bundle decides, to:\n%s", lastCurl)
 			assert.JSONEq(t, s.answer, got, "the answer once the new bundle decides, to:\n%s", lastCurl)
 			continue
 		}

@@ -240,10 +240,3 @@ func (h *harness) recover(err *error) {
 		*err = errors.New(f.msg)
 	}
 }
-
-// catch runs f, returning a fatal panic as an error: for goroutines of the harness.
-func catch(f func()) (err error) {
-	defer (&harness{}).recover(&err)
-	f()
-	return nil
-}

@@ -14,8 +14,6 @@ import (
 	"github.com/subgate/subgate/pkg/webhook"
 )
 
-const answerFault = `{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"internal error in subgate; see its log"}`
-
 // chatQuery is the query Chat sends with the sample request.
 func chatQuery() map[string]any {
 	return map[string]any{"SdkAppid": "1400000001", "CallbackCommand": webhook.CommandBeforeAddSubscriber,
